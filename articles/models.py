@@ -1,0 +1,267 @@
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from media.models import Photo
+from people.models import Person
+from wuxi_news.text import clean_text, sanitize_html
+
+from .body import block_text, split_blocks
+
+
+class Column(models.Model):
+    name = models.CharField("栏目名称", max_length=50, unique=True)
+    slug = models.SlugField(
+        "网址标识",
+        max_length=50,
+        unique=True,
+        help_text="英文字母、数字或连字符,用于网址,如“wxyw”(巫溪要闻)。",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级栏目",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="面包屑导航由上级栏目自动生成:首页>上级栏目>本栏目。",
+    )
+    description = models.CharField("栏目描述", max_length=300, blank=True)
+    keywords = models.CharField("栏目关键词", max_length=200, blank=True)
+    column_type = models.CharField(
+        "栏目类型",
+        max_length=50,
+        default="信息发布",
+        help_text="政府网站栏目类型,如“信息发布”。",
+    )
+    rank = models.PositiveIntegerField("排序", default=100)
+
+    class Meta:
+        verbose_name = "栏目"
+        verbose_name_plural = "栏目"
+        ordering = ["rank", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:column", kwargs={"slug": self.slug})
+
+    def ancestors(self) -> list["Column"]:
+        """This column and its parents, outermost first (for the breadcrumb)."""
+        chain, seen, node = [], set(), self
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, now: datetime.datetime | None = None):
+        """Public now: published, and its publication time has come."""
+        return self.filter(
+            status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now()
+        )
+
+    def in_column(self, column: Column):
+        return self.filter(column=column)
+
+    def concerning(self, person: Person):
+        return self.filter(officials=person)
+
+    def newest_first(self):
+        return self.order_by("-news_on", "-published_at", "-pk")
+
+    def search(self, query: str):
+        """Substring search over headline and body: works for Chinese without segmentation."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        return self.filter(Q(headline__icontains=query) | Q(body__icontains=query))
+
+    def with_placements(self):
+        return self.prefetch_related(
+            models.Prefetch(
+                "placements",
+                queryset=ArticlePhoto.objects.select_related("photo").order_by(
+                    "after_paragraph", "order", "pk"
+                ),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of an article body in reading order: a paragraph or a photo."""
+
+    kind: str  # "html" or "photo"
+    html: str = ""
+    text: str = ""
+    photo: Photo | None = None
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        REVIEW = "review", "待审"
+        PUBLISHED = "published", "已发布"
+
+    headline = models.CharField("标题", max_length=200)
+    column = models.ForeignKey(
+        Column, verbose_name="栏目", on_delete=models.PROTECT, related_name="articles"
+    )
+    news_on = models.DateField(
+        "新闻日期", help_text="新闻发生的日期,决定稿件归入每周要闻的哪一天。"
+    )
+    published_at = models.DateTimeField(
+        "发布时间",
+        null=True,
+        blank=True,
+        help_text="填将来的时间即为定时发布:到时自动公开。",
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    summary = models.CharField(
+        "摘要",
+        max_length=300,
+        blank=True,
+        help_text="用于搜索引擎和分享;留空则取正文第一段。",
+    )
+    body = models.TextField(
+        "正文", blank=True, help_text="保存时自动清除不安全的代码。"
+    )
+    source = models.CharField(
+        "来源", max_length=100, blank=True, default="巫溪县融媒体中心"
+    )
+    reporters = models.CharField(
+        "记者", max_length=100, blank=True, help_text="如“记者 吴丹”。"
+    )
+    responsible_editor = models.CharField("责任编辑", max_length=50, blank=True)
+    officials = models.ManyToManyField(
+        Person,
+        verbose_name="涉及的领导",
+        blank=True,
+        related_name="articles",
+        help_text="稿件报道的领导干部;其个人页面会列出本稿。",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "稿件"
+        verbose_name_plural = "稿件"
+        ordering = ["-news_on", "-published_at", "-pk"]
+        indexes = [models.Index(fields=["column", "status", "-news_on"])]
+        permissions = [
+            ("review_article", "可以审核稿件"),
+            ("publish_article", "可以终审发布稿件"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.headline = clean_text(self.headline).strip()
+        self.summary = clean_text(self.summary).strip()
+        self.body = sanitize_html(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    def paragraphs(self) -> list[str]:
+        return split_blocks(self.body)
+
+    def blocks(self) -> list[Block]:
+        """Body blocks with photos placed between them, in reading order."""
+        paragraphs = self.paragraphs()
+        placements = sorted(
+            self.placements.all(), key=lambda p: (p.after_paragraph, p.order, p.pk)
+        )
+        result: list[Block] = []
+        remaining = iter(placements)
+        pending = next(remaining, None)
+        for index in range(len(paragraphs) + 1):
+            # Photos placed after `index` paragraphs; overflow goes to the end.
+            while pending is not None and (
+                pending.after_paragraph <= index or index == len(paragraphs)
+            ):
+                result.append(Block(kind="photo", photo=pending.photo))
+                pending = next(remaining, None)
+            if index < len(paragraphs):
+                block = paragraphs[index]
+                result.append(Block(kind="html", html=block, text=block_text(block)))
+        return result
+
+    def description(self) -> str:
+        if self.summary:
+            return self.summary
+        for block in self.paragraphs():
+            text = block_text(block)
+            if text:
+                return text[:120]
+        return self.headline
+
+
+class ArticlePhoto(models.Model):
+    article = models.ForeignKey(
+        Article,
+        verbose_name="稿件",
+        on_delete=models.CASCADE,
+        related_name="placements",
+    )
+    photo = models.ForeignKey(
+        Photo, verbose_name="图片", on_delete=models.PROTECT, related_name="placements"
+    )
+    after_paragraph = models.PositiveSmallIntegerField(
+        "位置", default=1, help_text="放在第几段之后;0 表示放在正文最前面。"
+    )
+    order = models.PositiveSmallIntegerField(
+        "同位置顺序", default=0, help_text="同一位置有多张图片时的先后。"
+    )
+
+    class Meta:
+        verbose_name = "稿件图片"
+        verbose_name_plural = "稿件图片"
+        ordering = ["after_paragraph", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "photo"], name="articlephoto_photo_once_per_article"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.article} · {self.photo}"

@@ -1,0 +1,13 @@
+from django.contrib.sitemaps import Sitemap
+
+from .models import Article
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return Article.objects.published().order_by("-news_on", "pk")
+
+    def lastmod(self, article):
+        return article.updated_at

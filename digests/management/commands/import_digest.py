@@ -1,0 +1,57 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from digests.legacy import LegacyFormatError, decode, parse_legacy_text
+from digests.services import import_digest
+
+
+class Command(BaseCommand):
+    help = "Import a legacy plain-text 巫溪要闻 page (such as 见“政”巫溪这一周) as a digest."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "path", type=Path, help="the page's text file (UTF-8 or GB18030)"
+        )
+        parser.add_argument(
+            "--draft",
+            action="store_true",
+            help="import as a draft instead of published",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="parse and report, write nothing"
+        )
+
+    def handle(self, *args, path: Path, draft: bool, dry_run: bool, **options):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"无法读取文件 {path}:{exc.strerror}") from exc
+        try:
+            document, warnings = parse_legacy_text(decode(raw))
+        except LegacyFormatError as exc:
+            raise CommandError(f"{path}:{exc}") from exc
+
+        for warning in warnings:
+            self.stderr.write(self.style.WARNING(f"需核对 {warning}"))
+        photos = [photo for story in document.stories for photo in story.photos]
+        summary = (
+            f"{document.title} {document.issued_on.isoformat()}:"
+            f"{len(document.stories)} 篇稿件,{len(photos)} 张图片"
+            f"({sum(1 for p in photos if p.credit_name)} 张有署名),"
+            f"{len(document.briefs)} 条简讯"
+        )
+        if dry_run:
+            self.stdout.write(f"(试运行,未写入){summary}")
+            return
+        result = import_digest(document=document, publish=not draft)
+        verb = "已导入" if result.created else "已更新"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {summary}"))
+        self.stdout.write(
+            f"新建稿件 {result.articles_created} 篇,更新 {result.articles_updated} 篇,"
+            f"新建图片 {result.photos_created} 张;关联领导:"
+            f"{'、'.join(result.officials_linked) or '无(名录为空?先运行 seed_demo)'}"
+        )
+        self.stdout.write(
+            f"后台编辑:/admin/digests/weeklydigest/{result.digest.pk}/change/"
+        )

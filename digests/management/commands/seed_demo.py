@@ -1,0 +1,51 @@
+import secrets
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from articles.models import ArticlePhoto
+from digests.legacy import decode, parse_legacy_text
+from digests.services import import_digest
+from media.samples import attach_sample_images
+from people.services import load_default_officials
+
+REFERENCE_PAGE = (
+    Path(__file__).resolve().parents[2] / "data" / "reference_2024-12-15.txt"
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: officials of December 2024, the reference page 见“政”巫溪这一周 "
+        "(2024-12-15) with sample placeholder images, and an editor login. Safe to run twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="editor")
+
+    def handle(self, *args, username: str, **options):
+        counts = load_default_officials()
+        self.stdout.write(
+            f"官员名录:新增机构 {counts['organizations']}、职务 {counts['positions']}、"
+            f"人员 {counts['people']}、任职 {counts['appointments']}"
+        )
+        document, warnings = parse_legacy_text(decode(REFERENCE_PAGE.read_bytes()))
+        for warning in warnings:
+            self.stderr.write(self.style.WARNING(f"需核对 {warning}"))
+        result = import_digest(document=document)
+        placements = ArticlePhoto.objects.filter(
+            article__digest_items__digest=result.digest
+        ).select_related("photo")
+        samples = attach_sample_images(photos=[p.photo for p in placements])
+        self.stdout.write(
+            f"参考页面:{result.digest}({len(document.stories)} 篇稿件),新配示例图片 {samples} 张"
+        )
+
+        User = get_user_model()
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(f"编辑账号 {username} 已存在(密码见首次运行的输出)。")
+            return
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email="", password=password)
+        self.stdout.write(self.style.SUCCESS(f"编辑账号:{username}  密码:{password}"))

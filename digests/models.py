@@ -1,0 +1,159 @@
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Column
+from wuxi_news.text import clean_text
+
+DEFAULT_TITLE = "见“政”巫溪这一周"
+
+
+class WeeklyDigestQuerySet(models.QuerySet):
+    def published(self, now: datetime.datetime | None = None):
+        return self.filter(
+            status=WeeklyDigest.Status.PUBLISHED,
+            published_at__lte=now or timezone.now(),
+        )
+
+    def in_column(self, column: Column):
+        return self.filter(column=column)
+
+    def newest_first(self):
+        return self.order_by("-issued_on", "-pk")
+
+
+class WeeklyDigest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        REVIEW = "review", "待审"
+        PUBLISHED = "published", "已发布"
+
+    title = models.CharField("标题", max_length=200, default=DEFAULT_TITLE)
+    column = models.ForeignKey(
+        Column, verbose_name="栏目", on_delete=models.PROTECT, related_name="digests"
+    )
+    issued_on = models.DateField("日期", help_text="页面上“日期:”显示的日期。")
+    week_starts_on = models.DateField("本周起", help_text="收录新闻的第一天(含)。")
+    week_ends_on = models.DateField("本周止", help_text="收录新闻的最后一天(含)。")
+    status = models.CharField(
+        "状态", max_length=20, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    objects = WeeklyDigestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "每周要闻"
+        verbose_name_plural = "每周要闻"
+        ordering = ["-issued_on", "-pk"]
+        permissions = [
+            ("publish_weeklydigest", "可以发布每周要闻"),
+            ("export_weeklydigest", "可以导出每周要闻"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["column", "issued_on"],
+                name="digest_one_per_column_and_date",
+                violation_error_message="该栏目在这一天已有一期每周要闻。",
+            ),
+            models.CheckConstraint(
+                condition=Q(week_ends_on__gte=F("week_starts_on")),
+                name="digest_week_ends_after_start",
+                violation_error_message="本周止不能早于本周起。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}({self.issued_on.isoformat()})"
+
+    def save(self, *args, **kwargs):
+        self.title = clean_text(self.title).strip()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("digests:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.week_starts_on <= day <= self.week_ends_on
+
+
+class DigestItem(models.Model):
+    digest = models.ForeignKey(
+        WeeklyDigest,
+        verbose_name="每周要闻",
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name="稿件",
+        on_delete=models.PROTECT,
+        related_name="digest_items",
+    )
+    order = models.PositiveIntegerField("顺序", default=0)
+    is_lead = models.BooleanField(
+        "头条", default=False, help_text="头条排在所有日期之前。"
+    )
+
+    class Meta:
+        verbose_name = "收录稿件"
+        verbose_name_plural = "收录稿件"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["digest", "article"],
+                name="digestitem_article_once",
+                violation_error_message="同一篇稿件不能在一期中收录两次。",
+            ),
+            models.UniqueConstraint(
+                fields=["digest"],
+                condition=Q(is_lead=True),
+                name="digestitem_one_lead",
+                violation_error_message="每期只能有一篇头条。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.article}"
+
+
+class Brief(models.Model):
+    digest = models.ForeignKey(
+        WeeklyDigest,
+        verbose_name="每周要闻",
+        on_delete=models.CASCADE,
+        related_name="briefs",
+    )
+    happened_on = models.DateField("日期")
+    text = models.TextField("内容", help_text="不含开头的“12日,”,页面自动加上。")
+    order = models.PositiveIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "一周简讯"
+        verbose_name_plural = "一周简讯"
+        ordering = ["order", "happened_on", "pk"]
+
+    def __str__(self):
+        return self.line
+
+    def save(self, *args, **kwargs):
+        self.text = clean_text(self.text).strip()
+        super().save(*args, **kwargs)
+
+    @property
+    def line(self) -> str:
+        """The brief as the page prints it after the `>>` marker: `12日,…`."""
+        return f"{self.happened_on.day}日,{self.text}"

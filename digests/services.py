@@ -1,0 +1,213 @@
+import datetime
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from articles.body import block_text, paragraphs_to_html
+from articles.models import Article, ArticlePhoto
+from articles.services import ensure_column_path
+from media.models import Photo
+from people.models import Person
+
+from .models import Brief, DigestItem, WeeklyDigest
+from .structure import (
+    BriefLine,
+    DaySection,
+    DigestDocument,
+    Paragraph,
+    PhotoBlock,
+    Story,
+)
+
+
+@dataclass
+class ImportResult:
+    digest: WeeklyDigest
+    created: bool
+    articles_created: int = 0
+    articles_updated: int = 0
+    photos_created: int = 0
+    officials_linked: list[str] = field(default_factory=list)
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _officials_named_in(text: str, officials: list[Person]) -> list[Person]:
+    return [
+        person for person in officials if len(person.name) >= 2 and person.name in text
+    ]
+
+
+def _save(instance: models.Model) -> None:
+    instance.full_clean()
+    instance.save()
+
+
+def _import_photos(article: Article, story: Story) -> int:
+    """Place the story's photos, reusing photos already placed with the same caption."""
+    existing = {
+        (p.photo.caption, p.photo.credit): p
+        for p in article.placements.select_related("photo")
+    }
+    kept: set[int] = set()
+    created = 0
+    paragraphs_seen = 0
+    order_at: dict[int, int] = {}
+    for block in story.blocks:
+        if isinstance(block, Paragraph):
+            paragraphs_seen += 1
+            continue
+        order = order_at.get(paragraphs_seen, 0)
+        order_at[paragraphs_seen] = order + 1
+        placement = existing.get((block.caption, block.credit))
+        if placement is None or placement.pk in kept:
+            photo = Photo(
+                caption=block.caption,
+                credit_role=block.credit_role,
+                credit_name=block.credit_name,
+            )
+            _save(photo)
+            created += 1
+            placement = ArticlePhoto(article=article, photo=photo)
+        placement.after_paragraph = paragraphs_seen
+        placement.order = order
+        _save(placement)
+        kept.add(placement.pk)
+    for placement in existing.values():
+        if placement.pk not in kept:
+            photo = placement.photo
+            placement.delete()
+            if not photo.image and not photo.placements.exists():
+                photo.delete()
+    return created
+
+
+@transaction.atomic
+def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportResult:
+    """Create or update the digest a parsed page describes, with its articles and photos.
+
+    Articles are matched by column, news date and headline, the digest by column and date,
+    so importing the same page again changes nothing.
+    """
+    column = ensure_column_path(names=document.breadcrumb)
+    first, last = document.week()
+    monday = first - datetime.timedelta(days=first.weekday())
+    digest = WeeklyDigest.objects.filter(
+        column=column, issued_on=document.issued_on
+    ).first()
+    created = digest is None
+    if created:
+        digest = WeeklyDigest(column=column, issued_on=document.issued_on)
+    digest.title = document.title
+    # The Monday-to-Sunday week of the first story, stretched if stories run past it.
+    digest.week_starts_on = monday
+    digest.week_ends_on = max(last, monday + datetime.timedelta(days=6))
+    if publish:
+        digest.status = WeeklyDigest.Status.PUBLISHED
+        digest.published_at = digest.published_at or _start_of_day(document.issued_on)
+    _save(digest)
+
+    result = ImportResult(digest=digest, created=created)
+    officials = list(Person.objects.officials())
+    linked: set[str] = set()
+    articles: list[Article] = []
+    for story in document.stories:
+        article = Article.objects.filter(
+            column=column, news_on=story.news_on, headline=story.headline
+        ).first()
+        if article is None:
+            article = Article(
+                column=column, news_on=story.news_on, headline=story.headline
+            )
+            result.articles_created += 1
+        else:
+            result.articles_updated += 1
+        article.body = paragraphs_to_html([p.text for p in story.paragraphs])
+        if publish:
+            article.status = Article.Status.PUBLISHED
+            article.published_at = article.published_at or _start_of_day(story.news_on)
+        _save(article)
+        result.photos_created += _import_photos(article, story)
+        text = " ".join([story.headline, *(p.text for p in story.paragraphs)])
+        named = _officials_named_in(text, officials)
+        article.officials.set(named)
+        linked.update(person.name for person in named)
+        articles.append(article)
+
+    digest.items.all().delete()
+    for order, article in enumerate(articles):
+        is_lead = document.lead is not None and order == 0
+        _save(DigestItem(digest=digest, article=article, order=order, is_lead=is_lead))
+    digest.briefs.all().delete()
+    for order, brief in enumerate(document.briefs):
+        _save(
+            Brief(
+                digest=digest,
+                happened_on=brief.happened_on,
+                text=brief.text,
+                order=order,
+            )
+        )
+    result.officials_linked = sorted(linked)
+    return result
+
+
+def build_document(digest: WeeklyDigest) -> DigestDocument:
+    """The digest as an ordered structure: lead, day sections, briefs.
+
+    A fixed number of queries whatever the size of the week.
+    """
+    items = list(
+        digest.items.select_related("article").prefetch_related(
+            models.Prefetch(
+                "article__placements",
+                queryset=ArticlePhoto.objects.select_related("photo"),
+            )
+        )
+    )
+    document = DigestDocument(
+        title=digest.title,
+        issued_on=digest.issued_on,
+        breadcrumb=[column.name for column in digest.column.ancestors()],
+        is_draft=not digest.is_published,
+    )
+    lead_items = [item for item in items if item.is_lead]
+    if lead_items:
+        document.lead = _story(lead_items[0].article)
+    others = sorted(
+        (item for item in items if not item.is_lead),
+        key=lambda item: (item.article.news_on, item.order, item.pk),
+    )
+    for day, day_items in groupby(others, key=lambda item: item.article.news_on):
+        document.days.append(
+            DaySection(day, [_story(item.article) for item in day_items])
+        )
+    document.briefs = [BriefLine(b.happened_on, b.text) for b in digest.briefs.all()]
+    return document
+
+
+def _story(article: Article) -> Story:
+    blocks: list[Paragraph | PhotoBlock] = []
+    for block in article.blocks():
+        if block.kind == "photo":
+            photo = block.photo
+            blocks.append(
+                PhotoBlock(
+                    caption=photo.caption,
+                    credit_role=photo.credit_role,
+                    credit_name=photo.credit_name,
+                    photo=photo,
+                )
+            )
+        else:
+            blocks.append(Paragraph(text=block_text(block.html), html=block.html))
+    return Story(
+        headline=article.headline,
+        news_on=article.news_on,
+        blocks=blocks,
+        article=article,
+    )

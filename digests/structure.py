@@ -1,0 +1,100 @@
+"""The ordered structure of a weekly digest, shared by the page, import and every export.
+
+Legacy text and JSON are parsed into a `DigestDocument`; a saved digest is turned into one
+by `digests.services.build_document`; every export format renders from it.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from media.credits import format_credit, join_caption_and_credit
+
+
+@dataclass
+class PhotoBlock:
+    caption: str
+    credit_role: str = ""
+    credit_name: str = ""
+    # The saved photo when built from the database (None when parsed from text).
+    photo: object | None = None
+
+    @property
+    def credit(self) -> str:
+        return format_credit(self.credit_role, self.credit_name)
+
+    @property
+    def caption_line(self) -> str:
+        return join_caption_and_credit(self.caption, self.credit)
+
+
+@dataclass
+class Paragraph:
+    text: str
+    html: str = ""
+
+
+@dataclass
+class Story:
+    headline: str
+    news_on: datetime.date
+    blocks: list[Paragraph | PhotoBlock] = field(default_factory=list)
+    # The saved article when built from the database.
+    article: object | None = None
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        return [b for b in self.blocks if isinstance(b, Paragraph)]
+
+    @property
+    def photos(self) -> list[PhotoBlock]:
+        return [b for b in self.blocks if isinstance(b, PhotoBlock)]
+
+
+@dataclass
+class DaySection:
+    day: datetime.date
+    stories: list[Story] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return f"{self.day.month}月{self.day.day}日"
+
+
+@dataclass
+class BriefLine:
+    happened_on: datetime.date
+    text: str
+
+    @property
+    def line(self) -> str:
+        return f"{self.happened_on.day}日,{self.text}"
+
+
+@dataclass
+class DigestDocument:
+    title: str
+    issued_on: datetime.date
+    breadcrumb: list[str] = field(default_factory=lambda: ["巫溪要闻"])
+    lead: Story | None = None
+    days: list[DaySection] = field(default_factory=list)
+    briefs: list[BriefLine] = field(default_factory=list)
+    is_draft: bool = False
+
+    @property
+    def stories(self) -> list[Story]:
+        """Every story in page order: the lead, then each day's."""
+        lead = [self.lead] if self.lead else []
+        return lead + [story for day in self.days for story in day.stories]
+
+    @property
+    def column_name(self) -> str:
+        return self.breadcrumb[-1] if self.breadcrumb else ""
+
+    def week(self) -> tuple[datetime.date, datetime.date]:
+        """The first and last news dates covered (the issue date when empty)."""
+        dates = [story.news_on for story in self.stories] + [
+            brief.happened_on for brief in self.briefs
+        ]
+        if not dates:
+            return self.issued_on, self.issued_on
+        return min(dates), max(dates)

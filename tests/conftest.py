@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+
+from digests.legacy import parse_legacy_text
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REFERENCE_PATH = FIXTURES / "reference_2024-12-15.txt"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def reference_bytes() -> bytes:
+    return REFERENCE_PATH.read_bytes()
+
+
+@pytest.fixture
+def reference_text(reference_bytes) -> str:
+    return reference_bytes.decode("utf-8")
+
+
+@pytest.fixture
+def officials(db):
+    from people.services import load_default_officials
+
+    load_default_officials()
+
+
+@pytest.fixture
+def reference_digest(officials, reference_text):
+    """The reference page imported into the database, with the officials register."""
+    from digests.services import import_digest
+
+    document, _ = parse_legacy_text(reference_text)
+    return import_digest(document=document).digest

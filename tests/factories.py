@@ -1,0 +1,107 @@
+"""make_<model>(**overrides): rows with sensible defaults for tests."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from articles.models import Article, ArticlePhoto, Column
+from digests.models import Brief, DigestItem, WeeklyDigest
+from media.models import Photo
+from people.models import Appointment, Organization, Person, Position
+
+_numbers = itertools.count(1)
+
+
+def _save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def make_column(**overrides) -> Column:
+    n = next(_numbers)
+    values = {"name": f"栏目{n}", "slug": f"column-{n}"} | overrides
+    return _save(Column(**values))
+
+
+def make_article(**overrides) -> Article:
+    values = {
+        "headline": f"测试稿件{next(_numbers)}",
+        "news_on": timezone.localdate(),
+        "body": "<p>第一段。</p><p>第二段。</p>",
+        "status": Article.Status.PUBLISHED,
+        "published_at": timezone.now() - datetime.timedelta(hours=1),
+    } | overrides
+    if "column" not in values:
+        values["column"] = make_column()
+    officials = values.pop("officials", [])
+    article = _save(Article(**values))
+    article.officials.set(officials)
+    return article
+
+
+def make_photo(**overrides) -> Photo:
+    values = {"caption": f"图片说明{next(_numbers)}。", "credit_role": "记者",
+              "credit_name": "吴丹"} | overrides  # fmt: skip
+    return _save(Photo(**values))
+
+
+def place_photo(
+    article: Article, photo: Photo | None = None, **overrides
+) -> ArticlePhoto:
+    values = {"after_paragraph": 1, "order": 0} | overrides
+    return _save(ArticlePhoto(article=article, photo=photo or make_photo(), **values))
+
+
+def make_organization(**overrides) -> Organization:
+    values = {"name": f"机构{next(_numbers)}", "kind": "party", "rank": 10} | overrides
+    return _save(Organization(**values))
+
+
+def make_position(**overrides) -> Position:
+    values = {"title": f"职务{next(_numbers)}", "rank": 10} | overrides
+    if "organization" not in values:
+        values["organization"] = make_organization()
+    return _save(Position(**values))
+
+
+def make_person(**overrides) -> Person:
+    values = {"name": f"人员{next(_numbers)}"} | overrides
+    return _save(Person(**values))
+
+
+def make_appointment(**overrides) -> Appointment:
+    values = {
+        "started_on": timezone.localdate() - datetime.timedelta(days=365)
+    } | overrides
+    if "person" not in values:
+        values["person"] = make_person()
+    if "position" not in values:
+        values["position"] = make_position()
+    return _save(Appointment(**values))
+
+
+def make_digest(**overrides) -> WeeklyDigest:
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    values = {
+        "issued_on": monday + datetime.timedelta(days=6),
+        "week_starts_on": monday,
+        "week_ends_on": monday + datetime.timedelta(days=6),
+        "status": WeeklyDigest.Status.PUBLISHED,
+        "published_at": timezone.now() - datetime.timedelta(hours=1),
+    } | overrides
+    if "column" not in values:
+        values["column"] = make_column()
+    return _save(WeeklyDigest(**values))
+
+
+def add_item(digest: WeeklyDigest, article: Article, **overrides) -> DigestItem:
+    values = {"order": digest.items.count(), "is_lead": False} | overrides
+    return _save(DigestItem(digest=digest, article=article, **values))
+
+
+def make_brief(digest: WeeklyDigest, **overrides) -> Brief:
+    values = {"happened_on": digest.week_starts_on, "text": "简讯内容。"} | overrides
+    return _save(Brief(digest=digest, **values))

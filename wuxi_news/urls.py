@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.static import serve
+
+from articles.sitemaps import ArticleSitemap
+from articles.views import HomeView
+from digests.sitemaps import DigestSitemap
+
+admin.site.site_header = "巫溪要闻 编辑后台"
+admin.site.site_title = "巫溪要闻 编辑后台"
+admin.site.index_title = "内容管理"
+
+sitemaps = {"articles": ArticleSitemap, "digests": DigestSitemap}
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+    path("digests/", include("digests.urls")),
+    path("people/", include("people.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+]
+
+if settings.DEBUG:
+    # Development only; production serves uploads from the web server or object storage.
+    urlpatterns += [
+        path("uploads/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
