@@ -1,8 +1,140 @@
-from ckeditor.widgets import CKEditorWidget
-from django import forms
-from django.contrib import admin
+from contextlib import contextmanager
 
+import reversion
+from csp.decorators import csp_update
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
+
+from .body import block_text
+from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
 from .models import Article, ArticlePhoto, Column
+from .services import (
+    approve_article,
+    available_actions,
+    can_edit_article,
+    current_lock,
+    display_name,
+    release_lock,
+    return_article,
+    submit_article,
+    take_lock,
+    unpublish_article,
+)
+
+# An article's revision includes its photo placements and the photos themselves.
+if not reversion.is_registered(ArticlePhoto):
+    reversion.register(ArticlePhoto, follow=["photo"])
+if not reversion.is_registered(Article):
+    reversion.register(Article, follow=["placements"])
+
+# CKEditor 4 builds its toolbar with inline event handlers, so the article form alone
+# allows inline scripts; every other page keeps the strict policy from settings.
+ckeditor_csp = csp_update({"script-src": ["'unsafe-inline'"]})
+
+
+def _add_fresh_to_revision(obj) -> None:
+    # Reloaded: the admin's object may carry relations prefetched before the save.
+    reversion.add_to_revision(type(obj)._default_manager.get(pk=obj.pk))
+
+
+class FinalStateVersionAdmin(VersionAdmin):
+    """Records a revision of the object as it stands after its inlines are saved.
+
+    With automatic tracking, the parent's save would record inline rows the same
+    request then deletes, so restoring that revision would bring them back.
+    """
+
+    @contextmanager
+    def create_revision(self, request):
+        with reversion.create_revision(manage_manually=True):
+            reversion.set_user(request.user)
+            yield
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        if reversion.is_active():
+            _add_fresh_to_revision(obj)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        if reversion.is_active():
+            _add_fresh_to_revision(obj)
+        return entry
+
+
+class EditLockMixin:
+    """Soft locks and workflow-safe restores for VersionAdmin subclasses.
+
+    Opening the change form takes the lock unless someone else holds it; then the page
+    says who and since when, with a link to take over. Saving releases it.
+    """
+
+    lock_noun = "此条目"
+    workflow_fields = ("status", "published_at")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if (
+            obj is not None
+            and request.method == "GET"
+            and self.has_change_permission(request, obj)
+        ):
+            lock = current_lock(obj=obj)
+            if (
+                lock
+                and lock.user_id != request.user.pk
+                and not request.GET.get("takeover")
+            ):
+                messages.warning(
+                    request,
+                    format_html(
+                        "{} 自 {} 起正在编辑{}。同时修改会被拒绝保存;"
+                        '如果对方已经离开,可以<a href="?takeover=1">接管编辑</a>。',
+                        display_name(lock.user),
+                        timezone.localtime(lock.since).strftime("%m月%d日 %H:%M"),
+                        self.lock_noun,
+                    ),
+                )
+            else:
+                if lock and lock.user_id != request.user.pk:
+                    messages.info(
+                        request,
+                        f"你已接管编辑,{display_name(lock.user)} 的编辑锁已解除。",
+                    )
+                take_lock(obj=obj, user=request.user)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if (
+            obj is not None
+            and request.method == "POST"
+            and response.status_code == 302
+            and "_continue" not in request.POST
+        ):
+            release_lock(obj=obj, user=request.user)
+        return response
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring brings back content, never an old publication state.
+        request._workflow_state = (
+            self.model.objects.filter(pk=unquote(object_id))
+            .values(*self.workflow_fields)
+            .first()
+        )
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        for name, value in (getattr(request, "_workflow_state", None) or {}).items():
+            setattr(obj, name, value)
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Column)
@@ -13,35 +145,231 @@ class ColumnAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
 
-class ArticleForm(forms.ModelForm):
-    class Meta:
-        model = Article
-        fields = [
-            "headline", "column", "news_on", "status", "published_at", "summary", "body",
-            "source", "reporters", "responsible_editor", "officials",
-        ]  # fmt: skip
-        widgets = {"body": CKEditorWidget()}
-
-
-class ArticlePhotoInline(admin.TabularInline):
+class ArticlePhotoInline(admin.StackedInline):
     model = ArticlePhoto
+    form = ArticlePhotoForm
+    formset = ArticlePhotoFormSet
     extra = 1
-    autocomplete_fields = ["photo"]
-    fields = ["photo", "after_paragraph", "order"]
+    readonly_fields = ["thumbnail"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("existing", "thumbnail"),
+                    "image",
+                    "caption",
+                    ("credit_role", "credit_name", "photographer"),
+                    "alt_text",
+                    ("after_paragraph", "order"),
+                ]
+            },
+        )
+    ]
+
+    @admin.display(description="缩略图")
+    def thumbnail(self, placement):
+        photo = placement.photo if placement.photo_id else None
+        if photo is None or not photo.image:
+            return "(尚无图片文件)"
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:200px;max-height:140px">',
+            photo.image.url,
+            photo.description,
+        )
+
+    # Photos of an article can be changed exactly when the article can.
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (
+            obj is None or can_edit_article(user=request.user, article=obj)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_edit_article(user=request.user, article=obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or can_edit_article(user=request.user, article=obj)
+        )
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
     form = ArticleForm
-    list_display = ["headline", "column", "news_on", "status", "published_at"]
-    list_filter = ["status", "column", "news_on", "officials"]
+    lock_noun = "这篇稿件"
+    workflow_fields = ("status", "review_stage", "published_at")
+    list_display = [
+        "headline", "column", "news_on", "workflow_state", "published_at", "created_by",
+    ]  # fmt: skip
+    list_filter = [
+        "status", "review_stage", "column", "news_on", "created_by", "officials",
+    ]  # fmt: skip
     search_fields = ["headline", "body"]
-    list_select_related = ["column"]
+    list_select_related = ["column", "created_by"]
     date_hierarchy = "news_on"
     autocomplete_fields = ["officials"]
+    readonly_fields = ["workflow_state", "published_at"]
     inlines = [ArticlePhotoInline]
+    actions = ["submit_selected", "approve_selected", "unpublish_selected"]
+    fieldsets = [
+        (None, {"fields": ["headline", ("column", "news_on"), "summary", "body"]}),
+        (
+            "署名与来源",
+            {"fields": [("source", "reporters", "responsible_editor"), "officials"]},
+        ),
+        ("状态", {"fields": [("workflow_state", "published_at"), "seen_updated_at"]}),
+    ]
+
+    @admin.display(description="状态", ordering="status")
+    def workflow_state(self, article):
+        if article.status == Article.Status.REVIEW and article.review_stage:
+            return article.get_review_stage_display()
+        if article.is_scheduled:
+            return format_html(
+                "定时发布({})",
+                timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M"),
+            )
+        return article.get_status_display()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_edit_article(user=request.user, article=obj)
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only: the body as paragraphs rather than as escaped HTML source.
+        return [
+            (name, {**options, "fields": [
+                "body_text" if field == "body" else field for field in options["fields"]
+            ]})
+            for name, options in fieldsets
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "body_text"]
+
+    @admin.display(description="正文")
+    def body_text(self, article):
+        return format_html_join(
+            "", "<p>{}</p>", ((block_text(block),) for block in article.paragraphs())
+        )
+
+    def has_review_permission(self, request):
+        return any(
+            request.user.has_perm(f"articles.{code}")
+            for code in ("first_review_article", "review_article", "publish_article")
+        )
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    @method_decorator(ckeditor_csp)
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        article = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if article is not None:
+            extra_context |= {
+                "workflow_actions": available_actions(
+                    user=request.user, article=article
+                ),
+                "reviews": article.reviews.all(),
+                "is_final_stage": article.review_stage == Article.ReviewStage.FINAL,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/workflow/",
+                self.admin_site.admin_view(self.workflow_view),
+                name="articles_article_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def workflow_view(self, request, object_id):
+        """One workflow step from the buttons on the change form; permissions in services."""
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        form = WorkflowForm(request.POST)
+        back = reverse("admin:articles_article_change", args=[article.pk])
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect(back)
+        action, remark = form.cleaned_data["action"], form.cleaned_data["remark"]
+        try:
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(dict(form.fields["action"].choices)[action])
+                if action == "submit":
+                    submit_article(article=article, user=request.user, remark=remark)
+                elif action == "approve":
+                    approve_article(
+                        article=article,
+                        user=request.user,
+                        remark=remark,
+                        publish_at=form.cleaned_data["publish_at"],
+                    )
+                elif action == "return":
+                    return_article(article=article, user=request.user, reason=remark)
+                else:
+                    unpublish_article(article=article, user=request.user, reason=remark)
+        except (PermissionDenied, ValidationError) as error:
+            messages.error(request, " ".join(_messages(error)))
+            return redirect(back)
+        # Handing the article on ends this person's editing session.
+        release_lock(obj=article, user=request.user)
+        messages.success(
+            request, f"《{article.headline}》:{self.workflow_state(article)}。"
+        )
+        return redirect(back)
+
+    def _bulk(self, request, queryset, service, done: str):
+        succeeded, failures = 0, []
+        for article in queryset:
+            try:
+                with reversion.create_revision():
+                    reversion.set_user(request.user)
+                    service(article=article, user=request.user)
+                succeeded += 1
+            except (PermissionDenied, ValidationError) as error:
+                failures.append((article.headline, " ".join(_messages(error))))
+        if succeeded:
+            messages.success(request, f"{succeeded} 篇稿件{done}。")
+        if failures:
+            messages.error(
+                request,
+                format_html_join(";", "《{}》{}", failures),
+            )
+
+    @admin.action(description="提交审核", permissions=["change"])
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, submit_article, "已提交审核")
+
+    @admin.action(description="审核通过(终审环节即发布)", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        self._bulk(request, queryset, approve_article, "已通过本环节审核")
+
+    @admin.action(description="撤销发布", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        self._bulk(request, queryset, unpublish_article, "已撤销发布")
+
+
+def _messages(error) -> list[str]:
+    return list(getattr(error, "messages", None) or [str(error) or "没有权限。"])

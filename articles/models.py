@@ -2,6 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -112,6 +113,11 @@ class Article(models.Model):
         REVIEW = "review", "待审"
         PUBLISHED = "published", "已发布"
 
+    class ReviewStage(models.TextChoices):
+        FIRST = "first", "待初审(编辑)"
+        SECOND = "second", "待复审(审核)"
+        FINAL = "final", "待终审"
+
     headline = models.CharField("标题", max_length=200)
     column = models.ForeignKey(
         Column, verbose_name="栏目", on_delete=models.PROTECT, related_name="articles"
@@ -123,10 +129,17 @@ class Article(models.Model):
         "发布时间",
         null=True,
         blank=True,
-        help_text="填将来的时间即为定时发布:到时自动公开。",
+        help_text="终审签发时填写将来的时间即为定时发布:到时自动公开。",
     )
     status = models.CharField(
         "状态", max_length=20, choices=Status, default=Status.DRAFT, db_index=True
+    )
+    review_stage = models.CharField(
+        "审核环节",
+        max_length=20,
+        choices=ReviewStage,
+        blank=True,
+        help_text="待审稿件当前所处的环节(三审:初审、复审、终审)。",
     )
     summary = models.CharField(
         "摘要",
@@ -159,6 +172,14 @@ class Article(models.Model):
         blank=True,
         related_name="+",
     )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -170,6 +191,7 @@ class Article(models.Model):
         ordering = ["-news_on", "-published_at", "-pk"]
         indexes = [models.Index(fields=["column", "status", "-news_on"])]
         permissions = [
+            ("first_review_article", "可以初审稿件"),
             ("review_article", "可以审核稿件"),
             ("publish_article", "可以终审发布稿件"),
         ]
@@ -200,6 +222,22 @@ class Article(models.Model):
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
             and self.published_at > timezone.now()
+        )
+
+    @property
+    def review_line(self) -> str:
+        """`责任编辑:… 审核:… 终审:…` from the review trail of the current publication."""
+        names = {}
+        for review in self.reviews.all():
+            label = Review.LINE_LABELS.get(review.action)
+            if review.action in Review.RESETS:
+                names = {}
+            elif label:
+                names[label] = review.reviewer_name
+        return " ".join(
+            f"{label}:{names[label]}"
+            for label in Review.LINE_LABELS.values()
+            if names.get(label)
         )
 
     def paragraphs(self) -> list[str]:
@@ -265,3 +303,75 @@ class ArticlePhoto(models.Model):
 
     def __str__(self):
         return f"{self.article} · {self.photo}"
+
+
+class Review(models.Model):
+    """One step of the three-review trail (三审): who did what to an article, when, why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "提交审核"
+        FIRST = "first", "初审通过"
+        SECOND = "second", "复审通过"
+        SIGN_OFF = "sign_off", "终审签发"
+        RETURN = "return", "退回修改"
+        UNPUBLISH = "unpublish", "撤销发布"
+
+    # Who appears in the article's review line, and under which label.
+    LINE_LABELS = {
+        Action.FIRST: "责任编辑",
+        Action.SECOND: "审核",
+        Action.SIGN_OFF: "终审",
+    }
+    # A return or an unpublish starts the trail of the next publication afresh.
+    RESETS = {Action.RETURN, Action.UNPUBLISH, Action.SUBMIT}
+
+    article = models.ForeignKey(
+        Article, verbose_name="稿件", on_delete=models.CASCADE, related_name="reviews"
+    )
+    action = models.CharField("操作", max_length=20, choices=Action)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    reviewer_name = models.CharField(
+        "署名", max_length=50, help_text="操作时的姓名;账号删除后仍然保留。"
+    )
+    remark = models.TextField("意见", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "审核记录"
+        verbose_name_plural = "审核记录"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.reviewer_name}"
+
+
+class EditLock(models.Model):
+    """Who has an article or digest open for editing, and since when (a soft lock)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="编辑人",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    since = models.DateTimeField("开始时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "编辑锁"
+        verbose_name_plural = "编辑锁"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="editlock_one_per_object"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.since:%Y-%m-%d %H:%M}"

@@ -1,9 +1,13 @@
+import datetime
 import re
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
-from .models import Column
+from .models import Article, Column, EditLock, Review
 
 
 def column_slug(name: str) -> str:
@@ -32,3 +36,191 @@ def ensure_column_path(*, names: list[str]) -> Column:
     if column is None:
         raise ValueError("a column path needs at least one name")
     return column
+
+
+# --- Review workflow (三审): draft → first review → second review → sign-off ---
+
+REVIEW_PERMISSIONS = {
+    Article.ReviewStage.FIRST: "articles.first_review_article",
+    Article.ReviewStage.SECOND: "articles.review_article",
+    Article.ReviewStage.FINAL: "articles.publish_article",
+}
+NEXT_STAGE = {
+    Article.ReviewStage.FIRST: Article.ReviewStage.SECOND,
+    Article.ReviewStage.SECOND: Article.ReviewStage.FINAL,
+}
+STAGE_ACTIONS = {
+    Article.ReviewStage.FIRST: Review.Action.FIRST,
+    Article.ReviewStage.SECOND: Review.Action.SECOND,
+    Article.ReviewStage.FINAL: Review.Action.SIGN_OFF,
+}
+
+
+def display_name(user) -> str:
+    return (user.get_full_name() or user.get_username()).strip()
+
+
+def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
+    review = Review(
+        article=article,
+        action=action,
+        reviewer=user,
+        reviewer_name=display_name(user),
+        remark=remark.strip(),
+    )
+    review.full_clean()
+    review.save()
+    return review
+
+
+def _save_article(article: Article, user) -> None:
+    article.updated_by = user
+    article.full_clean()
+    article.save()
+
+
+def can_review(*, user, article: Article) -> bool:
+    """Whether `user` may pass (or send back) the article at its current stage."""
+    permission = REVIEW_PERMISSIONS.get(article.review_stage)
+    return (
+        article.status == Article.Status.REVIEW
+        and permission is not None
+        and user.has_perm(permission)
+    )
+
+
+def available_actions(*, user, article: Article) -> list[str]:
+    """The workflow buttons to offer `user` on this article."""
+    actions = []
+    if article.status == Article.Status.DRAFT and user.has_perm(
+        "articles.change_article"
+    ):
+        actions.append("submit")
+    if can_review(user=user, article=article):
+        actions += ["approve", "return"]
+    if article.status == Article.Status.PUBLISHED and user.has_perm(
+        "articles.publish_article"
+    ):
+        actions.append("unpublish")
+    return actions
+
+
+@transaction.atomic
+def submit_article(*, article: Article, user, remark: str = "") -> Article:
+    """The reporter hands a draft in for first review."""
+    if not user.has_perm("articles.change_article"):
+        raise PermissionDenied("你没有提交稿件的权限。")
+    if article.status != Article.Status.DRAFT:
+        raise ValidationError("只有草稿才能提交审核。")
+    article.status = Article.Status.REVIEW
+    article.review_stage = Article.ReviewStage.FIRST
+    _save_article(article, user)
+    _record(article=article, user=user, action=Review.Action.SUBMIT, remark=remark)
+    return article
+
+
+@transaction.atomic
+def approve_article(
+    *,
+    article: Article,
+    user,
+    remark: str = "",
+    publish_at: datetime.datetime | None = None,
+) -> Article:
+    """Pass the article's current review stage; the final stage publishes it.
+
+    `publish_at` (or a publication time already set) in the future schedules it.
+    """
+    if article.status != Article.Status.REVIEW:
+        raise ValidationError("稿件不在审核中。")
+    if not can_review(user=user, article=article):
+        raise PermissionDenied(
+            f"你没有{article.get_review_stage_display()}环节的审核权限。"
+        )
+    stage = article.review_stage
+    if stage == Article.ReviewStage.FINAL:
+        article.status = Article.Status.PUBLISHED
+        article.review_stage = ""
+        article.published_at = publish_at or article.published_at or timezone.now()
+        if not article.responsible_editor:
+            first = article.reviews.filter(action=Review.Action.FIRST).last()
+            article.responsible_editor = first.reviewer_name if first else ""
+    else:
+        article.review_stage = NEXT_STAGE[stage]
+    _save_article(article, user)
+    _record(article=article, user=user, action=STAGE_ACTIONS[stage], remark=remark)
+    return article
+
+
+@transaction.atomic
+def return_article(*, article: Article, user, reason: str) -> Article:
+    """Send an article in review back to draft, with the reason for its author."""
+    if not can_review(user=user, article=article):
+        raise PermissionDenied("你没有退回此稿件的权限。")
+    if not (reason or "").strip():
+        raise ValidationError("退回稿件时请写明退回原因。")
+    article.status = Article.Status.DRAFT
+    article.review_stage = ""
+    _save_article(article, user)
+    _record(article=article, user=user, action=Review.Action.RETURN, remark=reason)
+    return article
+
+
+@transaction.atomic
+def unpublish_article(*, article: Article, user, reason: str = "") -> Article:
+    """Take a published (or scheduled) article off the site; it goes back to draft."""
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("只有终审人员可以撤销发布。")
+    if article.status != Article.Status.PUBLISHED:
+        raise ValidationError("稿件尚未发布。")
+    article.status = Article.Status.DRAFT
+    article.review_stage = ""
+    _save_article(article, user)
+    _record(article=article, user=user, action=Review.Action.UNPUBLISH, remark=reason)
+    return article
+
+
+# --- Soft edit locks for articles and digests ---
+
+LOCK_MINUTES = 30
+
+
+def current_lock(*, obj: models.Model) -> EditLock | None:
+    """The lock someone holds on `obj`, if it is recent enough to mean anything."""
+    lock = (
+        EditLock.objects.select_related("user")
+        .filter(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            since__gte=timezone.now() - datetime.timedelta(minutes=LOCK_MINUTES),
+        )
+        .first()
+    )
+    return lock
+
+
+def take_lock(*, obj: models.Model, user) -> EditLock:
+    """Mark `obj` as being edited by `user` from now (taking it over if need be)."""
+    lock, _ = EditLock.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        defaults={"user": user, "since": timezone.now()},
+    )
+    return lock
+
+
+def release_lock(*, obj: models.Model, user) -> None:
+    EditLock.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, user=user
+    ).delete()
+
+
+def can_edit_article(*, user, article: Article) -> bool:
+    """Reporters edit drafts; articles in review or published are edited by reviewers."""
+    if article.status == Article.Status.DRAFT:
+        return user.has_perm("articles.change_article")
+    if article.status == Article.Status.REVIEW:
+        return any(user.has_perm(p) for p in REVIEW_PERMISSIONS.values())
+    return user.has_perm("articles.first_review_article") or user.has_perm(
+        "articles.publish_article"
+    )

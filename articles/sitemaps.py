@@ -1,6 +1,6 @@
 from django.contrib.sitemaps import Sitemap
 
-from .models import Article
+from .models import Article, Column
 
 
 class ArticleSitemap(Sitemap):
@@ -11,3 +11,10 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, article):
         return article.updated_at
+
+
+class ColumnSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return Column.objects.order_by("rank", "pk")

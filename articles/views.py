@@ -1,22 +1,49 @@
+from django.db.models import F, Q, Value
+from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from digests.models import WeeklyDigest
+from people.models import Person
+from wuxi_news.cache import PublicPageMixin
+from wuxi_news.context_processors import FONT_SIZES
 
+from .filters import ArticleFilter, DigestFilter
 from .models import Article, Column
 
+NEWEST_FIRST = [F("news_on").desc(), F("published_at").desc(), F("pk").desc()]
 
-class HomeView(TemplateView):
+
+class HomeView(PublicPageMixin, TemplateView):
     template_name = "articles/home.html"
+    per_column = 8
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["columns"] = [
-            (
-                column,
-                list(Article.objects.published().in_column(column).newest_first()[:8]),
+        # The latest few of every column in one query, whatever the number of columns.
+        latest = (
+            Article.objects.published()
+            .annotate(
+                row=Window(
+                    RowNumber(), partition_by=[F("column_id")], order_by=NEWEST_FIRST
+                )
             )
-            for column in Column.objects.filter(parent__isnull=True)
+            .filter(row__lte=self.per_column)
+            .newest_first()
+            .only("pk", "headline", "news_on", "column_id")
+        )
+        by_column: dict[int, list[Article]] = {}
+        for article in latest:
+            by_column.setdefault(article.column_id, []).append(article)
+        context["columns"] = [
+            (column, by_column.get(column.pk, []))
+            for column in Column.objects.all()
+            if column.parent_id is None or column.pk in by_column
         ]
         context["latest_digest"] = (
             WeeklyDigest.objects.published().newest_first().first()
@@ -24,28 +51,150 @@ class HomeView(TemplateView):
         return context
 
 
-class ColumnView(ListView):
+class ColumnView(PublicPageMixin, ListView):
+    """Published articles and digests of a column, newest first, filterable."""
+
     template_name = "articles/column_detail.html"
-    context_object_name = "articles"
+    context_object_name = "entries"
     paginate_by = 20
 
     def get_queryset(self):
         self.column = get_object_or_404(Column, slug=self.kwargs["slug"])
-        return Article.objects.published().in_column(self.column).newest_first()
+        self.article_filter = ArticleFilter(
+            self.request.GET,
+            queryset=Article.objects.published().in_column(self.column),
+        )
+        self.digest_filter = DigestFilter(
+            self.request.GET,
+            queryset=WeeklyDigest.objects.published().in_column(self.column),
+        )
+        articles = self.article_filter.qs.annotate(
+            kind=Value("article"), entry_title=F("headline"), entry_day=F("news_on")
+        ).values("pk", "kind", "entry_title", "entry_day")
+        digests = self.digest_filter.qs.annotate(
+            kind=Value("digest"), entry_title=F("title"), entry_day=F("issued_on")
+        ).values("pk", "kind", "entry_title", "entry_day")
+        return (
+            articles.order_by()
+            .union(digests.order_by(), all=True)
+            .order_by("-entry_day", "kind", "-pk")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["column"] = self.column
-        context["digests"] = WeeklyDigest.objects.published().in_column(self.column)[:5]
+        published = Article.objects.published().in_column(self.column)
+        months = set(published.dates("news_on", "month"))
+        months |= set(
+            WeeklyDigest.objects.published()
+            .in_column(self.column)
+            .dates("issued_on", "month")
+        )
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        form = self.article_filter.form
+        context |= {
+            "column": self.column,
+            "months": sorted(months, reverse=True),
+            "officials": list(
+                Person.objects.filter(articles__in=published)
+                .distinct()
+                .order_by("name")
+            ),
+            "filters": {
+                name: (form.data.get(name) or "").strip()
+                for name in ("q", "month", "official")
+            },
+            "query_string": query.urlencode(),
+            "page_numbers": (
+                context["paginator"].get_elided_page_range(
+                    context["page_obj"].number, on_each_side=2, on_ends=1
+                )
+                if context["is_paginated"]
+                else []
+            ),
+        }
+        page = context["page_obj"].number
+        if page > 1:
+            context["canonical_url"] = self.request.build_absolute_uri(
+                f"{self.request.path}?page={page}"
+            )
         return context
 
 
-class ArticleDetailView(DetailView):
+class ArticleDetailView(PublicPageMixin, DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        articles = Article.objects.select_related("column__parent").with_placements()
+        articles = Article.objects.select_related(
+            "column__parent__parent"
+        ).with_placements()
         if self.request.user.is_staff:
             return articles  # staff preview drafts
         return articles.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        article = self.object
+        context["blocks"] = blocks = article.blocks()
+        photos = [block.photo for block in blocks if block.kind == "photo"]
+        context["first_photo"] = photos[0] if photos else None
+        context["previous_article"], context["next_article"] = self._neighbours()
+        return context
+
+    def _neighbours(self):
+        """The published articles before and after this one in its column (by date)."""
+        article = self.object
+        siblings = (
+            Article.objects.published()
+            .in_column(article.column)
+            .exclude(pk=article.pk)
+            .only("pk", "headline")
+        )
+        if article.published_at is None:
+            return None, None
+        day, at, pk = article.news_on, article.published_at, article.pk
+        older = siblings.filter(
+            Q(news_on__lt=day)
+            | Q(news_on=day, published_at__lt=at)
+            | Q(news_on=day, published_at=at, pk__lt=pk)
+        ).newest_first()
+        newer = siblings.filter(
+            Q(news_on__gt=day)
+            | Q(news_on=day, published_at__gt=at)
+            | Q(news_on=day, published_at=at, pk__gt=pk)
+        ).order_by("news_on", "published_at", "pk")
+        return older.first(), newer.first()
+
+
+class PreferencesView(View):
+    """【字体:大 中 小】 and 长者模式 without JavaScript: set a cookie, go back."""
+
+    max_age = 365 * 24 * 60 * 60
+
+    def get(self, request):
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}
+        ):
+            target = reverse("home")
+        response = HttpResponseRedirect(target)
+        font = request.GET.get("font")
+        if font in FONT_SIZES:
+            response.set_cookie("font", font, max_age=self.max_age, samesite="Lax")
+        elder = request.GET.get("elder")
+        if elder in ("0", "1"):
+            response.set_cookie("elder", elder, max_age=self.max_age, samesite="Lax")
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RobotsView(View):
+    def get(self, request):
+        lines = [
+            "User-agent: *",
+            "Disallow: /admin/",
+            "Disallow: /prefs/",
+            f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        ]
+        return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

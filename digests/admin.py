@@ -1,26 +1,199 @@
-from django.contrib import admin
+import reversion
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
+from articles.admin import EditLockMixin, FinalStateVersionAdmin
+
+from .forms import DigestItemFormSet, WeeklyDigestForm
 from .models import Brief, DigestItem, WeeklyDigest
+from .services import fill_digest, publish_digest, reorder_digest, unpublish_digest
+
+# A digest's revision includes its items and briefs.
+for _model in (DigestItem, Brief):
+    if not reversion.is_registered(_model):
+        reversion.register(_model)
+if not reversion.is_registered(WeeklyDigest):
+    reversion.register(WeeklyDigest, follow=["items", "briefs"])
 
 
 class DigestItemInline(admin.TabularInline):
     model = DigestItem
+    formset = DigestItemFormSet
     extra = 0
     autocomplete_fields = ["article"]
-    fields = ["article", "order", "is_lead"]
+    fields = ["order", "article", "news_on", "is_lead"]
+    readonly_fields = ["news_on"]
+    ordering = ["order", "pk"]
+
+    class Media:
+        js = ["digests/sortable_items.js"]
+        css = {"all": ["digests/admin.css"]}
+
+    @admin.display(description="新闻日期")
+    def news_on(self, item):
+        return item.article.news_on if item.article_id else "—"
 
 
 class BriefInline(admin.TabularInline):
     model = Brief
     extra = 0
-    fields = ["happened_on", "text", "order"]
+    fields = ["order", "happened_on", "text"]
 
 
 @admin.register(WeeklyDigest)
-class WeeklyDigestAdmin(admin.ModelAdmin):
-    list_display = ["title", "issued_on", "column", "status", "published_at"]
-    list_filter = ["status", "column"]
+class WeeklyDigestAdmin(EditLockMixin, FinalStateVersionAdmin):
+    form = WeeklyDigestForm
+    lock_noun = "这一期每周要闻"
+    list_display = ["title", "issued_on", "week", "column", "status", "published_at"]
+    list_filter = ["status", "column", "issued_on"]
     search_fields = ["title", "items__article__headline"]
     list_select_related = ["column"]
     date_hierarchy = "issued_on"
+    readonly_fields = ["status", "published_at"]
     inlines = [DigestItemInline, BriefInline]
+    actions = ["fill_selected"]
+    fieldsets = [
+        (None, {"fields": ["title", "column"]}),
+        ("本周", {"fields": [("week_starts_on", "week_ends_on", "issued_on")]}),
+        ("状态", {"fields": [("status", "published_at"), "seen_updated_at"]}),
+    ]
+
+    @admin.display(description="收录范围")
+    def week(self, digest):
+        return f"{digest.week_starts_on:%m-%d} 至 {digest.week_ends_on:%m-%d}"
+
+    def has_change_permission(self, request, obj=None):
+        # A published digest is changed only by someone who may publish it.
+        if obj is not None and obj.status == WeeklyDigest.Status.PUBLISHED:
+            return request.user.has_perm("digests.publish_weeklydigest")
+        return super().has_change_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("digests.publish_weeklydigest")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = (extra_context or {}) | {
+            "can_publish": self.has_publish_permission(request)
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not DigestItem:
+            return super().save_formset(request, form, formset, change)
+        digest = form.instance
+        # No moment with two leads: clear, save the rows, then apply order and lead.
+        digest.items.filter(is_lead=True).update(is_lead=False)
+        super().save_formset(request, form, formset, change)
+        rows = []
+        for index, item_form in enumerate(formset.forms):
+            data = getattr(item_form, "cleaned_data", None)
+            if not data or data.get("DELETE") or item_form.instance.pk is None:
+                continue
+            rows.append((data.get("order") or 0, index, item_form.instance.pk, data))
+        rows.sort(key=lambda row: row[:2])
+        lead = next((row[2] for row in rows if row[3].get("is_lead")), None)
+        reorder_digest(digest=digest, item_ids=[row[2] for row in rows], lead_id=lead)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/fill/",
+                wrap(self.fill_view),
+                name="digests_weeklydigest_fill",
+            ),
+            path(
+                "<path:object_id>/publish/",
+                wrap(self.publish_view),
+                name="digests_weeklydigest_publish",
+            ),
+            path(
+                "<path:object_id>/unpublish/",
+                wrap(self.unpublish_view),
+                name="digests_weeklydigest_unpublish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _digest_for_change(self, request, object_id) -> WeeklyDigest:
+        digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
+        if not self.has_change_permission(request, digest):
+            raise PermissionDenied
+        return digest
+
+    def _fill(self, request, digest: WeeklyDigest) -> None:
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment("填入本周稿件")
+            added = fill_digest(digest=digest)
+        if added:
+            messages.success(
+                request, f"{digest}:新填入 {len(added)} 篇本周已发布的稿件。"
+            )
+        else:
+            messages.info(request, f"{digest}:没有可以新填入的本周已发布稿件。")
+
+    @method_decorator(require_POST)
+    def fill_view(self, request, object_id):
+        digest = self._digest_for_change(request, object_id)
+        self._fill(request, digest)
+        return redirect("admin:digests_weeklydigest_change", digest.pk)
+
+    @admin.action(description="填入本周已发布的稿件", permissions=["change"])
+    def fill_selected(self, request, queryset):
+        for digest in queryset:
+            if self.has_change_permission(request, digest):
+                self._fill(request, digest)
+            else:
+                messages.error(request, f"{digest}:已发布,只有终审人员可以修改。")
+
+    @method_decorator(require_POST)
+    def publish_view(self, request, object_id):
+        """Publish after the checks; warnings ask for confirmation on a page of their own."""
+        digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        back = reverse("admin:digests_weeklydigest_change", args=[digest.pk])
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment("发布")
+            check = publish_digest(
+                digest=digest,
+                user=request.user,
+                confirmed=request.POST.get("confirmed") == "1",
+            )
+        if check.errors:
+            for error in check.errors:
+                messages.error(request, error)
+            return redirect(back)
+        if digest.status != WeeklyDigest.Status.PUBLISHED:
+            return TemplateResponse(
+                request,
+                "admin/digests/weeklydigest/publish_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "original": digest,
+                    "warnings": check.warnings,
+                    "title": "确认发布",
+                },
+            )
+        messages.success(request, f"{digest} 已发布。")
+        return redirect(back)
+
+    @method_decorator(require_POST)
+    def unpublish_view(self, request, object_id):
+        digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            unpublish_digest(digest=digest, user=request.user)
+        messages.success(request, f"{digest} 已撤销发布,改为草稿。")
+        return redirect("admin:digests_weeklydigest_change", digest.pk)

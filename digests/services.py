@@ -2,6 +2,7 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -211,3 +212,129 @@ def _story(article: Article) -> Story:
         blocks=blocks,
         article=article,
     )
+
+
+# --- Assembly: fill, reorder, check and publish a digest (the editors' admin) ---
+
+
+@dataclass
+class DigestCheck:
+    """What stands in the way of publishing: errors refuse, warnings need confirmation."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def week_articles(*, digest: WeeklyDigest):
+    """Public articles of the digest's column (or its sub-columns) news-dated in its week."""
+    return (
+        Article.objects.published()
+        .filter(
+            models.Q(column=digest.column) | models.Q(column__parent=digest.column),
+            news_on__gte=digest.week_starts_on,
+            news_on__lte=digest.week_ends_on,
+        )
+        .order_by("news_on", "published_at", "pk")
+    )
+
+
+@transaction.atomic
+def fill_digest(*, digest: WeeklyDigest) -> list[DigestItem]:
+    """Append the week's published articles not yet in the digest, in date order."""
+    WeeklyDigest.objects.select_for_update().filter(pk=digest.pk).first()
+    present = set(digest.items.values_list("article_id", flat=True))
+    last = digest.items.aggregate(last=models.Max("order"))["last"]
+    order = -1 if last is None else last
+    added = []
+    for article in week_articles(digest=digest).exclude(pk__in=present):
+        order += 1
+        item = DigestItem(digest=digest, article=article, order=order)
+        _save(item)
+        added.append(item)
+    return added
+
+
+@transaction.atomic
+def reorder_digest(
+    *, digest: WeeklyDigest, item_ids: list[int], lead_id: int | None = None
+) -> None:
+    """Give the digest's items the order of `item_ids`, and `lead_id` the lead, at once."""
+    items = {item.pk: item for item in digest.items.select_for_update()}
+    if set(item_ids) != set(items) or len(item_ids) != len(items):
+        raise ValueError("item_ids must list every item of the digest exactly once")
+    if lead_id is not None and lead_id not in items:
+        raise ValueError("the lead must be an item of the digest")
+    # Saved one by one (not update()) so that revisions and the page cache see it;
+    # the old lead is cleared first, as at most one lead may exist at any moment.
+    for item in items.values():
+        if item.is_lead and item.pk != lead_id:
+            item.is_lead = False
+            item.save(update_fields=["is_lead"])
+    for order, pk in enumerate(item_ids):
+        item = items[pk]
+        if (item.order, item.is_lead) != (order, pk == lead_id):
+            item.order, item.is_lead = order, pk == lead_id
+            item.save(update_fields=["order", "is_lead"])
+
+
+def check_digest(*, digest: WeeklyDigest) -> DigestCheck:
+    """Reasons the digest should not be published as it stands."""
+    check = DigestCheck()
+    items = list(digest.items.select_related("article"))
+    if not items:
+        check.errors.append("本期没有收录任何稿件,不能发布。请先用“填入本周稿件”添加。")
+    public = set(
+        Article.objects.published()
+        .filter(pk__in=[item.article_id for item in items])
+        .values_list("pk", flat=True)
+    )
+    seen: set[int] = set()
+    for item in items:
+        article = item.article
+        if article.pk in seen:
+            check.errors.append(f"《{article.headline}》在本期中收录了两次。")
+        seen.add(article.pk)
+        if article.pk not in public:
+            check.errors.append(
+                f"《{article.headline}》尚未发布(或定时发布时间未到),"
+                "不能收录在要发布的每周要闻中。请先发布该稿件或把它移出本期。"
+            )
+        if not digest.covers(article.news_on):
+            check.warnings.append(
+                f"《{article.headline}》的新闻日期 {article.news_on:%Y-%m-%d} 不在本期"
+                f"({digest.week_starts_on:%Y-%m-%d} 至 {digest.week_ends_on:%Y-%m-%d})内。"
+            )
+    if sum(item.is_lead for item in items) > 1:
+        check.errors.append("每期只能有一篇头条。")
+    return check
+
+
+@transaction.atomic
+def publish_digest(
+    *, digest: WeeklyDigest, user, confirmed: bool = False
+) -> DigestCheck:
+    """Publish the digest unless `check_digest` finds errors (or unconfirmed warnings).
+
+    Returns the check; the digest is published only when it has no errors and its
+    warnings, if any, were confirmed.
+    """
+    if not user.has_perm("digests.publish_weeklydigest"):
+        raise PermissionDenied("你没有发布每周要闻的权限(需要终审角色)。")
+    check = check_digest(digest=digest)
+    if check.errors or (check.warnings and not confirmed):
+        return check
+    digest.status = WeeklyDigest.Status.PUBLISHED
+    digest.published_at = timezone.now()
+    digest.updated_by = user
+    _save(digest)
+    return check
+
+
+@transaction.atomic
+def unpublish_digest(*, digest: WeeklyDigest, user) -> WeeklyDigest:
+    if not user.has_perm("digests.publish_weeklydigest"):
+        raise PermissionDenied("你没有撤销发布每周要闻的权限(需要终审角色)。")
+    digest.status = WeeklyDigest.Status.DRAFT
+    digest.updated_by = user
+    _save(digest)
+    return digest

@@ -1,11 +1,18 @@
+import reversion
 from django.contrib import admin
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
 
+from .forms import PhotoForm
 from .models import Photo
+
+if not reversion.is_registered(Photo):
+    reversion.register(Photo)
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(VersionAdmin):
+    form = PhotoForm
     list_display = ["thumbnail", "caption", "credit_display", "is_sample", "created_at"]
     list_filter = ["is_sample", "credit_name"]
     search_fields = ["caption", "credit_name", "alt_text"]

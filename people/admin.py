@@ -1,9 +1,18 @@
 import datetime
+from contextlib import contextmanager
 
+import reversion
 from django.contrib import admin
 from django.utils import timezone
+from reversion.admin import VersionAdmin
 
+from .forms import AppointmentFormSet
 from .models import Appointment, Organization, Person, Position
+
+if not reversion.is_registered(Appointment):
+    reversion.register(Appointment)
+if not reversion.is_registered(Person):
+    reversion.register(Person, follow=["appointments"])
 
 
 @admin.register(Organization)
@@ -25,15 +34,43 @@ class PositionAdmin(admin.ModelAdmin):
     ordering = ["rank", "title"]
 
 
+def _add_fresh_to_revision(obj) -> None:
+    # Reloaded: the admin's object may carry relations prefetched before the save.
+    reversion.add_to_revision(type(obj)._default_manager.get(pk=obj.pk))
+
+
+class FinalStateVersionAdmin(VersionAdmin):
+    """Records the person as they stand after the appointment rows are saved (or deleted)."""
+
+    @contextmanager
+    def create_revision(self, request):
+        with reversion.create_revision(manage_manually=True):
+            reversion.set_user(request.user)
+            yield
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        if reversion.is_active():
+            _add_fresh_to_revision(obj)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        if reversion.is_active():
+            _add_fresh_to_revision(obj)
+        return entry
+
+
 class AppointmentInline(admin.TabularInline):
     model = Appointment
+    formset = AppointmentFormSet
     extra = 1
     autocomplete_fields = ["position"]
     fields = ["position", "started_on", "ended_on", "is_acting"]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(FinalStateVersionAdmin):
     list_display = ["name", "note", "current_titles"]
     search_fields = ["name", "note", "appointments__position__title"]
     list_filter = ["appointments__position__organization"]
@@ -61,12 +98,15 @@ class PersonAdmin(admin.ModelAdmin):
             "titles_day": day,
             "titles_day_error": day_error,
             "titles_on_day": person.title_text_on(day) if person else "",
+            "titles_today": person.title_text_on(timezone.localdate())
+            if person
+            else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(VersionAdmin):
     list_display = ["person", "position", "started_on", "ended_on", "is_acting"]
     list_filter = ["position__organization", "is_acting"]
     search_fields = ["person__name", "position__title"]

@@ -105,3 +105,30 @@ def add_item(digest: WeeklyDigest, article: Article, **overrides) -> DigestItem:
 def make_brief(digest: WeeklyDigest, **overrides) -> Brief:
     values = {"happened_on": digest.week_starts_on, "text": "简讯内容。"} | overrides
     return _save(Brief(digest=digest, **values))
+
+
+def make_user(*, roles=("编辑",), superuser=False, **overrides):
+    """A staff login in the newsroom role groups named by `roles` (记者, 编辑, 审核, 终审, 导出)."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission, User
+
+    # Transactional tests flush the groups the migration created; bring them back.
+    role_permissions = import_module(
+        "digests.migrations.0003_editorial_groups"
+    ).ROLE_PERMISSIONS
+    n = next(_numbers)
+    values = {"username": f"user{n}", "is_staff": True, "is_superuser": superuser}
+    user = User.objects.create_user(**(values | overrides), password="pw-for-tests-123")
+    for role in roles:
+        group, created = Group.objects.get_or_create(name=role)
+        if created or not group.permissions.exists():
+            for code in role_permissions[role]:
+                app_label, codename = code.split(".")
+                group.permissions.add(
+                    Permission.objects.get(
+                        content_type__app_label=app_label, codename=codename
+                    )
+                )
+        user.groups.add(group)
+    return user

@@ -1,5 +1,22 @@
 from django.conf import settings
 
+# Font size switch 【字体:大 中 小】, kept in a cookie (see articles.views.PreferencesView).
+FONT_SIZES = {"large": "大", "medium": "中", "small": "小"}
+DEFAULT_FONT = "medium"
+
+
+def reading_prefs(request) -> dict:
+    font = request.COOKIES.get("font", DEFAULT_FONT)
+    return {
+        "font": font if font in FONT_SIZES else DEFAULT_FONT,
+        "elder": request.COOKIES.get("elder") == "1",
+    }
+
 
 def site(request):
-    return {"site": settings.SITE}
+    return {
+        "site": settings.SITE,
+        "prefs": reading_prefs(request),
+        "font_sizes": FONT_SIZES,
+        "canonical_url": request.build_absolute_uri(request.path),
+    }

@@ -4,15 +4,22 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
-from articles.sitemaps import ArticleSitemap
+from articles.sitemaps import ArticleSitemap, ColumnSitemap
 from articles.views import HomeView
 from digests.sitemaps import DigestSitemap
+from people.sitemaps import PersonSitemap
+from wuxi_news.cache import public_page
 
 admin.site.site_header = "巫溪要闻 编辑后台"
 admin.site.site_title = "巫溪要闻 编辑后台"
 admin.site.index_title = "内容管理"
 
-sitemaps = {"articles": ArticleSitemap, "digests": DigestSitemap}
+sitemaps = {
+    "columns": ColumnSitemap,
+    "articles": ArticleSitemap,
+    "digests": DigestSitemap,
+    "people": PersonSitemap,
+}
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -20,7 +27,7 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("digests/", include("digests.urls")),
     path("people/", include("people.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
 ]
 
 if settings.DEBUG:

@@ -2,16 +2,22 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from digests.legacy import LegacyFormatError, decode, parse_legacy_text
+from digests.exports import DigestFileError, read_digest_file
+from digests.legacy import LegacyFormatError
 from digests.services import import_digest
 
 
 class Command(BaseCommand):
-    help = "Import a legacy plain-text 巫溪要闻 page (such as 见“政”巫溪这一周) as a digest."
+    help = (
+        "Import a legacy plain-text 巫溪要闻 page (such as 见“政”巫溪这一周), or a TXT or "
+        "JSON export of a digest (.json), as a digest."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "path", type=Path, help="the page's text file (UTF-8 or GB18030)"
+            "path",
+            type=Path,
+            help="the page's text file (UTF-8 or GB18030), or a JSON export (.json)",
         )
         parser.add_argument(
             "--draft",
@@ -28,8 +34,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取文件 {path}:{exc.strerror}") from exc
         try:
-            document, warnings = parse_legacy_text(decode(raw))
-        except LegacyFormatError as exc:
+            document, warnings = read_digest_file(name=path.name, raw=raw)
+        except (LegacyFormatError, DigestFileError) as exc:
             raise CommandError(f"{path}:{exc}") from exc
 
         for warning in warnings:
@@ -44,7 +50,10 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"(试运行,未写入){summary}")
             return
-        result = import_digest(document=document, publish=not draft)
+        # An exported draft (TXT notice line, JSON status) comes back as a draft.
+        result = import_digest(
+            document=document, publish=not (draft or document.is_draft)
+        )
         verb = "已导入" if result.created else "已更新"
         self.stdout.write(self.style.SUCCESS(f"{verb} {summary}"))
         self.stdout.write(

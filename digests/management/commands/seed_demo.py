@@ -15,6 +15,14 @@ REFERENCE_PAGE = (
 )
 
 
+DEMO_ROLES = [
+    ("reporter", "记者"),
+    ("subeditor", "编辑"),
+    ("reviewer", "审核"),
+    ("signoff", "终审"),
+]
+
+
 class Command(BaseCommand):
     help = (
         "Load the demo: officials of December 2024, the reference page 见“政”巫溪这一周 "
@@ -43,9 +51,24 @@ class Command(BaseCommand):
         )
 
         User = get_user_model()
+        self._create_role_users(User)
         if User.objects.filter(username=username).exists():
             self.stdout.write(f"编辑账号 {username} 已存在(密码见首次运行的输出)。")
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
         self.stdout.write(self.style.SUCCESS(f"编辑账号:{username}  密码:{password}"))
+
+    def _create_role_users(self, User) -> None:
+        """One demo login per newsroom role (三审), each printed once with its password."""
+        from django.contrib.auth.models import Group
+
+        for username, role in DEMO_ROLES:
+            if User.objects.filter(username=username).exists():
+                continue
+            password = secrets.token_urlsafe(12)
+            user = User.objects.create_user(
+                username=username, password=password, is_staff=True
+            )
+            user.groups.set(Group.objects.filter(name=role))
+            self.stdout.write(f"{role}账号:{username}  密码:{password}")

@@ -1,0 +1,54 @@
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+
+from digests.models import WeeklyDigest
+
+from .models import Article, Column
+
+
+class ColumnFeed(Feed):
+    """RSS of a column: its latest published articles and digests."""
+
+    limit = 30
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Column, slug=slug)
+
+    def title(self, column):
+        return column.name
+
+    def link(self, column):
+        return column.get_absolute_url()
+
+    def description(self, column):
+        return column.description or f"{column.name}最新发布"
+
+    def items(self, column):
+        articles = list(
+            Article.objects.published().in_column(column).newest_first()[: self.limit]
+        )
+        digests = list(
+            WeeklyDigest.objects.published()
+            .in_column(column)
+            .newest_first()[: self.limit]
+        )
+        items = articles + digests
+        items.sort(key=lambda item: item.published_at, reverse=True)
+        return items[: self.limit]
+
+    def item_title(self, item):
+        return getattr(item, "headline", None) or item.title
+
+    def item_description(self, item):
+        if isinstance(item, Article):
+            return item.description()
+        return f"{item.title}({item.issued_on:%Y-%m-%d})"
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return getattr(item, "reporters", "") or None

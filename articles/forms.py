@@ -1,0 +1,198 @@
+import datetime
+
+from ckeditor.widgets import CKEditorWidget
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from media.forms import PhotoUploadField, credit_from_photographer
+from media.models import Photo
+from people.models import Person
+
+from .models import Article, ArticlePhoto
+
+STALE_MESSAGE = (
+    "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
+    "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
+)
+
+
+class StaleSaveFormMixin(forms.Form):
+    """Refuses a save from a form opened before someone else's save (no silent overwrite).
+
+    The form carries the `updated_at` it was opened with; the model must have
+    `updated_at` and `updated_by`.
+    """
+
+    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.initial["seen_updated_at"] = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.instance.pk:
+            return cleaned_data
+        current = (
+            type(self.instance)
+            .objects.select_related("updated_by")
+            .filter(pk=self.instance.pk)
+            .first()
+        )
+        seen = cleaned_data.get("seen_updated_at") or ""
+        if current and current.updated_at.isoformat() != seen:
+            who = current.updated_by
+            name = (who.get_full_name() or who.get_username()) if who else "其他人"
+            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+            raise ValidationError(
+                STALE_MESSAGE.format(who=name, when=when), code="stale"
+            )
+        return cleaned_data
+
+
+class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
+    class Meta:
+        model = Article
+        # Status, review stage and publication time change only through the workflow.
+        fields = [
+            "headline", "column", "news_on", "summary", "body", "source", "reporters",
+            "responsible_editor", "officials",
+        ]  # fmt: skip
+        widgets = {"body": CKEditorWidget()}
+
+
+PHOTO_FIELDS = ["caption", "credit_role", "credit_name", "photographer", "alt_text"]
+
+
+class ArticlePhotoForm(forms.ModelForm):
+    """Place a photo: pick one from the library or upload a new one, with its caption."""
+
+    existing = forms.ModelChoiceField(
+        Photo.objects.all(),
+        label="已有图片",
+        required=False,
+        widget=AutocompleteSelect(ArticlePhoto._meta.get_field("photo"), admin.site),
+        help_text="从图片库选择;或在下面上传新图片。",
+    )
+    image = PhotoUploadField(
+        label="上传图片",
+        required=False,
+        help_text="JPEG、PNG 或 WebP。选择了已有图片时,上传的文件将替换它。",
+    )
+    caption = forms.CharField(
+        label="图片说明", max_length=500, required=False, widget=forms.Textarea(
+            attrs={"rows": 2, "cols": 60}
+        )
+    )  # fmt: skip
+    credit_role = forms.CharField(
+        label="署名身份", max_length=20, required=False, help_text="如“记者”“通讯员”。"
+    )
+    credit_name = forms.CharField(
+        label="摄影者署名",
+        max_length=50,
+        required=False,
+        help_text="照片署名的文字;选择了登记的摄影者而此处留空时,用其姓名。",
+    )
+    photographer = forms.ModelChoiceField(
+        Person.objects.all(),
+        label="登记的摄影者",
+        required=False,
+        widget=AutocompleteSelect(Photo._meta.get_field("photographer"), admin.site),
+    )
+    alt_text = forms.CharField(
+        label="替代文字",
+        max_length=300,
+        required=False,
+        help_text="供读屏软件朗读的画面描述;留空则使用图片说明。",
+    )
+
+    class Meta:
+        model = ArticlePhoto
+        fields = ["after_paragraph", "order"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        photo = self.instance.photo if self.instance.photo_id else None
+        if photo is not None:
+            self.initial.setdefault("existing", photo.pk)
+            for name in PHOTO_FIELDS:
+                value = getattr(photo, name)
+                self.initial.setdefault(
+                    name, value.pk if name == "photographer" and value else value
+                )
+        self._photo = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        existing = cleaned_data.get("existing")
+        image = cleaned_data.get("image")
+        if self.errors:
+            return cleaned_data
+        if existing is None and not image:
+            raise ValidationError("请上传图片,或从图片库选择一张已有图片。")
+        credit_from_photographer(cleaned_data)
+        photo = existing or Photo()
+        if image:
+            photo.image = image
+        for name in PHOTO_FIELDS:
+            setattr(
+                photo,
+                name,
+                cleaned_data.get(name) or ("" if name != "photographer" else None),
+            )
+        try:
+            photo.full_clean(exclude=["image"])
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        self._photo = photo
+        return cleaned_data
+
+    def save(self, commit=True):
+        if self._photo is not None:
+            self._photo.save()
+            self.instance.photo = self._photo
+        return super().save(commit)
+
+
+class ArticlePhotoFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            photo = form.cleaned_data.get("existing")
+            if photo is None:
+                continue
+            if photo.pk in seen:
+                raise ValidationError(f"同一张图片在本稿中只能放一次:{photo}。")
+            seen.add(photo.pk)
+
+
+class WorkflowForm(forms.Form):
+    """The remark, reason or publication time sent with a workflow button."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("submit", "提交审核"),
+            ("approve", "审核通过"),
+            ("return", "退回修改"),
+            ("unpublish", "撤销发布"),
+        ]
+    )
+    remark = forms.CharField(label="意见", required=False, max_length=1000)
+    publish_at = forms.DateTimeField(
+        label="定时发布",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+    def clean_publish_at(self):
+        value = self.cleaned_data.get("publish_at")
+        if value and value < timezone.now() - datetime.timedelta(minutes=1):
+            raise ValidationError("定时发布时间不能早于现在;立即发布请留空。")
+        return value

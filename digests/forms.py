@@ -1,0 +1,59 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from articles.forms import StaleSaveFormMixin
+
+from .models import WeeklyDigest
+
+
+class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
+    class Meta:
+        model = WeeklyDigest
+        # Status and publication time change only through the publish button.
+        fields = ["title", "column", "week_starts_on", "week_ends_on", "issued_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["week_ends_on"].required = False
+        self.fields["issued_on"].required = False
+        self.fields["week_ends_on"].help_text += "留空则为本周起之后第六天。"
+        self.fields["issued_on"].help_text += "留空则同本周止。"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start = cleaned_data.get("week_starts_on")
+        if start and not cleaned_data.get("week_ends_on"):
+            cleaned_data["week_ends_on"] = start + datetime.timedelta(days=6)
+        if cleaned_data.get("week_ends_on") and not cleaned_data.get("issued_on"):
+            cleaned_data["issued_on"] = cleaned_data["week_ends_on"]
+        return cleaned_data
+
+
+class DigestItemFormSet(forms.BaseInlineFormSet):
+    """Duplicates and a second lead are named in Chinese before the database sees them."""
+
+    def clean(self):
+        # Before the generic duplicate check, so the editor reads which article it is.
+        self._check_items()
+        super().clean()
+
+    def _check_items(self):
+        seen, leads = set(), []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("article"):
+                continue
+            article = data["article"]
+            if article.pk in seen:
+                raise ValidationError(
+                    f"同一篇稿件不能在一期中收录两次:《{article.headline}》。"
+                )
+            seen.add(article.pk)
+            if data.get("is_lead"):
+                leads.append(article.headline)
+        if len(leads) > 1:
+            raise ValidationError(
+                "每期只能有一篇头条,现在勾选了:" + "、".join(f"《{h}》" for h in leads)
+            )

@@ -1,0 +1,40 @@
+"""Build the POST data of an admin change form from the page the editor was shown."""
+
+import datetime
+
+
+def _put(data: dict, name: str, value) -> None:
+    if value is None or value is False:
+        return
+    if value is True:
+        data[name] = "on"
+    elif isinstance(value, list | tuple):
+        data[name] = [str(v) for v in value]
+    elif isinstance(value, datetime.datetime | datetime.date):
+        data[name] = value.isoformat()
+    elif hasattr(value, "read") or hasattr(value, "url"):
+        return  # files are never echoed back by a browser
+    else:
+        data[name] = str(value)
+
+
+def admin_form_data(response, **overrides) -> dict:
+    """The data a browser would submit unchanged, then `overrides` (name: value)."""
+    data: dict = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        _put(data, name, form[name].value())
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            _put(data, f"{formset.prefix}-{name}", management[name].value())
+        for item in formset.forms:
+            for name in item.fields:
+                _put(data, item.add_prefix(name), item[name].value())
+    for name, value in overrides.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return data

@@ -1,0 +1,440 @@
+import datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import (
+    add_item,
+    make_appointment,
+    make_article,
+    make_column,
+    make_digest,
+    make_photo,
+    place_photo,
+)
+from tests.test_site_qr import decode_svg
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    cache.clear()
+
+
+def _soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def _text(element) -> str:
+    return " ".join(element.get_text().split())
+
+
+def _column_url(column, **query):
+    url = reverse("articles:column", kwargs={"slug": column.slug})
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return url
+
+
+# Article page
+
+
+def test_article_page_shows_the_reference_layout(client):
+    column = make_column(name="巫溪要闻", slug="wxyw")
+    article = make_article(
+        column=column,
+        headline="王中到大河乡调研",
+        news_on=datetime.date(2024, 12, 12),
+        body="<p>第一段。</p><p>第二段。</p>",
+        reporters="记者 吴丹",
+        responsible_editor="张三",
+    )
+    place_photo(article, make_photo(caption="调研现场。"), after_paragraph=1)
+    soup = _soup(client.get(article.get_absolute_url()))
+    main = soup.find("main")
+    crumb = main.select_one("nav.breadcrumb")
+    assert _text(crumb) == "您当前的位置:首页>巫溪要闻"
+    assert [a["href"] for a in crumb.find_all("a")] == ["/", "/column/wxyw/"]
+    assert len(soup.find_all("h1")) == 1
+    assert _text(main.h1) == "王中到大河乡调研"
+    meta = _text(main.select_one("p.meta"))
+    assert meta.startswith("日期:2024-12-12")
+    assert "来源:巫溪县融媒体中心" in meta and "记者 吴丹" in meta
+    body = [child for child in main.select_one(".body").children if child.name]
+    assert [c.name for c in body] == ["p", "figure", "p"]
+    assert _text(body[1].figcaption) == "调研现场。记者 吴丹/摄"
+    assert _text(main.select_one(".editor")) == "责任编辑:张三"
+    assert _text(main.select_one(".qr-block p")) == "扫一扫在手机打开当前页"
+    assert decode_svg(main.select_one(".qr-block svg")) == (
+        "http://testserver" + article.get_absolute_url()
+    )
+
+
+def test_article_page_government_meta_tags(client):
+    article = make_article(
+        reporters="记者 吴丹",
+        published_at=datetime.datetime(2024, 12, 12, 1, 30, tzinfo=datetime.UTC),
+    )
+    soup = _soup(client.get(article.get_absolute_url()))
+    meta = {
+        m.get("name"): m.get("content") for m in soup.find_all("meta") if m.get("name")
+    }
+    assert meta["ArticleTitle"] == article.headline
+    assert meta["PubDate"] == "2024-12-12 09:30"  # Beijing time
+    assert meta["ContentSource"] == "巫溪县融媒体中心"
+    assert meta["Author"] == "记者 吴丹"
+    assert meta["ColumnName"] == article.column.name
+    assert meta["description"] == "第一段。"
+    assert soup.find("meta", property="og:title")["content"] == article.headline
+    assert soup.find("link", rel="canonical")["href"] == (
+        "http://testserver" + article.get_absolute_url()
+    )
+
+
+def test_article_page_prefers_the_review_line_when_there_is_one(client, monkeypatch):
+    article = make_article(responsible_editor="张三")
+    monkeypatch.setattr(
+        Article, "review_line", "责任编辑:张三 审核:李四 终审:王五", raising=False
+    )
+    soup = _soup(client.get(article.get_absolute_url()))
+    assert _text(soup.select_one(".editor")) == "责任编辑:张三 审核:李四 终审:王五"
+
+
+def test_previous_and_next_skip_articles_that_are_not_public(client):
+    column = make_column()
+    day = datetime.date(2024, 12, 10)
+    older = make_article(column=column, news_on=day - datetime.timedelta(days=2))
+    make_article(
+        column=column, news_on=day - datetime.timedelta(days=1), status="draft"
+    )
+    current = make_article(column=column, news_on=day)
+    make_article(
+        column=column,
+        news_on=day + datetime.timedelta(days=1),
+        published_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    newer = make_article(column=column, news_on=day + datetime.timedelta(days=2))
+    make_article(news_on=day + datetime.timedelta(days=1))  # another column
+    soup = _soup(client.get(current.get_absolute_url()))
+    links = soup.select(".prev-next a")
+    assert [a["href"] for a in links] == [
+        older.get_absolute_url(),
+        newer.get_absolute_url(),
+    ]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"status": "draft"},
+        {"status": "review"},
+        {"published_at": "future"},
+        {"published_at": None, "status": "published"},
+    ],
+    ids=["draft", "in-review", "scheduled", "published-without-time"],
+)
+def test_unpublished_article_is_404_to_the_public_and_previewed_by_staff(
+    client, admin_client, overrides
+):
+    if overrides.get("published_at") == "future":
+        overrides = {"published_at": timezone.now() + datetime.timedelta(hours=1)}
+    article = make_article(**overrides)
+    assert client.get(article.get_absolute_url()).status_code == 404
+    response = admin_client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "预览" in response.content.decode()
+
+
+def test_article_page_costs_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    column = make_column()
+    small = make_article(column=column)
+    place_photo(small)
+    large = make_article(
+        column=column, body="".join(f"<p>第{n}段。</p>" for n in range(30))
+    )
+    for n in range(12):
+        place_photo(large, after_paragraph=n)
+    # The article with its column, its photos, the review trail, previous and next.
+    with django_assert_num_queries(5):
+        _soup(client.get(small.get_absolute_url()))
+    with django_assert_num_queries(5):
+        soup = _soup(client.get(large.get_absolute_url()))
+    assert len(soup.select("figure.photo")) == 12
+
+
+def test_photos_without_alt_text_use_the_caption(client):
+    article = make_article()
+    place_photo(article, make_photo(caption="会议现场。", alt_text=""))
+    soup = _soup(client.get(article.get_absolute_url()))
+    assert soup.select_one("figure [role=img]")["aria-label"] == "会议现场。"
+
+
+# Column page
+
+
+def test_column_lists_articles_and_digests_newest_first_with_dates(client):
+    column = make_column()
+    old = make_article(column=column, news_on=datetime.date(2024, 11, 1))
+    new = make_article(column=column, news_on=datetime.date(2024, 12, 20))
+    digest = make_digest(
+        column=column,
+        issued_on=datetime.date(2024, 12, 15),
+        week_starts_on=datetime.date(2024, 12, 9),
+        week_ends_on=datetime.date(2024, 12, 15),
+    )
+    soup = _soup(client.get(_column_url(column)))
+    items = soup.select(".article-list li")
+    assert [li.a["href"] for li in items] == [
+        new.get_absolute_url(),
+        digest.get_absolute_url(),
+        old.get_absolute_url(),
+    ]
+    assert [li.time.get_text() for li in items] == [
+        "2024-12-20",
+        "2024-12-15",
+        "2024-11-01",
+    ]
+
+
+def test_column_is_paginated_with_page_numbers(client):
+    column = make_column()
+    for n in range(45):
+        make_article(
+            column=column, news_on=datetime.date(2024, 1, 1) + datetime.timedelta(n)
+        )
+    soup = _soup(client.get(_column_url(column, page=2)))
+    assert len(soup.select(".article-list li")) == 20
+    numbers = [_text(a) for a in soup.select(".pagination a, .pagination .current")]
+    assert "第1页" in numbers and "2" in numbers and "第3页" in numbers
+    assert soup.select_one(".pagination [aria-current=page]").get_text() == "2"
+    assert soup.find("link", rel="canonical")["href"].endswith("?page=2")
+
+
+def test_column_filters_by_month(client):
+    column = make_column()
+    december = make_article(column=column, news_on=datetime.date(2024, 12, 3))
+    make_article(column=column, news_on=datetime.date(2024, 11, 30))
+    soup = _soup(client.get(_column_url(column, month="2024-12")))
+    assert [li.a["href"] for li in soup.select(".article-list li")] == [
+        december.get_absolute_url()
+    ]
+    options = [o["value"] for o in soup.select("#filter-month option")]
+    assert options == ["", "2024-12", "2024-11"]
+    assert soup.select_one("#filter-month option[selected]")["value"] == "2024-12"
+
+
+def test_column_filters_by_official(client):
+    column = make_column()
+    official = make_appointment().person
+    theirs = make_article(column=column, officials=[official])
+    make_article(column=column)
+    digest = make_digest(column=column)
+    add_item(digest, theirs)
+    make_digest(column=column, issued_on=digest.issued_on - datetime.timedelta(days=7))
+    soup = _soup(client.get(_column_url(column, official=official.pk)))
+    assert {li.a["href"] for li in soup.select(".article-list li")} == {
+        theirs.get_absolute_url(),
+        digest.get_absolute_url(),
+    }
+    assert [o.get_text() for o in soup.select("#filter-official option")][1:] == [
+        official.name
+    ]
+
+
+def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
+    column = make_column()
+    by_headline = make_article(column=column, headline="王中到大河乡调研")
+    by_body = make_article(column=column, body="<p>听取大河乡工作汇报。</p>")
+    make_article(column=column, headline="县政协召开会议")
+    make_article(headline="大河乡另一栏目")
+    soup = _soup(client.get(_column_url(column, q="大河乡")))
+    assert {li.a["href"] for li in soup.select(".article-list li")} == {
+        by_headline.get_absolute_url(),
+        by_body.get_absolute_url(),
+    }
+    assert soup.select_one("#filter-q")["value"] == "大河乡"
+    assert "共找到 2 条" in soup.get_text()
+
+
+def test_column_page_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    small, large = make_column(), make_column()
+    make_article(column=small)
+    official = make_appointment().person
+    for n in range(60):
+        make_article(
+            column=large,
+            news_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
+            officials=[official],
+        )
+        if n % 10 == 0:
+            make_digest(
+                column=large,
+                issued_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
+                week_starts_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
+                week_ends_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
+            )
+    with django_assert_num_queries(6):
+        _soup(client.get(_column_url(small)))
+    with django_assert_num_queries(6):
+        _soup(client.get(_column_url(large, page=2)))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"status": "draft"}, {"status": "review"}, {"published_at": "future"}],
+    ids=["draft", "in-review", "scheduled"],
+)
+def test_unpublished_articles_leak_nowhere(client, overrides):
+    if overrides.get("published_at") == "future":
+        overrides = {"published_at": timezone.now() + datetime.timedelta(hours=1)}
+    column = make_column()
+    official = make_appointment().person
+    make_article(column=column, headline="公开稿件", officials=[official])
+    hidden = make_article(
+        column=column, headline="秘密稿件", officials=[official], **overrides
+    )
+    pages = {
+        "home": reverse("home"),
+        "column": _column_url(column),
+        "search": _column_url(column, q="秘密"),
+        "month": _column_url(column, month=hidden.news_on.strftime("%Y-%m")),
+        "official filter": _column_url(column, official=official.pk),
+        "feed": reverse("articles:feed", kwargs={"slug": column.slug}),
+        "sitemap": reverse("sitemap"),
+        "official page": official.get_absolute_url(),
+    }
+    for where, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, where
+        content = response.content.decode()
+        assert "秘密稿件" not in content, where
+        assert hidden.get_absolute_url() not in content, where
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"status": "draft"}, {"status": "review"}, {"published_at": "future"}],
+    ids=["draft", "in-review", "scheduled"],
+)
+def test_unpublished_digests_leak_nowhere(client, overrides):
+    if overrides.get("published_at") == "future":
+        overrides = {"published_at": timezone.now() + datetime.timedelta(hours=1)}
+    column = make_column()
+    official = make_appointment().person
+    article = make_article(column=column, officials=[official])
+    digest = make_digest(column=column, title="秘密一期", **overrides)
+    add_item(digest, article, is_lead=True)
+    pages = [
+        reverse("home"),
+        _column_url(column),
+        _column_url(column, q="秘密"),
+        _column_url(column, official=official.pk),
+        reverse("articles:feed", kwargs={"slug": column.slug}),
+        reverse("sitemap"),
+    ]
+    for url in pages:
+        content = client.get(url).content.decode()
+        assert "秘密一期" not in content, url
+        assert digest.get_absolute_url() not in content, url
+    assert client.get(digest.get_absolute_url()).status_code == 404
+
+
+# Home page
+
+
+def test_home_shows_columns_with_their_latest_items_and_the_latest_digest(client):
+    first, second = make_column(rank=1), make_column(rank=2)
+    for n in range(10):
+        make_article(
+            column=first, news_on=datetime.date(2024, 12, 1) + datetime.timedelta(n)
+        )
+    make_article(column=second, headline="第二栏目稿件")
+    make_digest(column=first, issued_on=datetime.date(2024, 12, 8),
+                week_starts_on=datetime.date(2024, 12, 2),
+                week_ends_on=datetime.date(2024, 12, 8))  # fmt: skip
+    latest = make_digest(column=first)
+    soup = _soup(client.get(reverse("home")))
+    sections = soup.select("section.column-latest")
+    assert [_text(s.h2) for s in sections] == [first.name, second.name]
+    dates = [t.get_text() for t in sections[0].select("time")]
+    assert (
+        len(dates) == 8
+        and dates[0] == "2024-12-10"
+        and dates == sorted(dates, reverse=True)
+    )
+    assert soup.select_one(".latest-digest a")["href"] == latest.get_absolute_url()
+    assert len(soup.find_all("h1")) == 1
+
+
+def test_home_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    make_article()
+    with django_assert_num_queries(3):
+        _soup(client.get(reverse("home")))
+    for _ in range(5):
+        column = make_column()
+        for _ in range(10):
+            make_article(column=column)
+    make_digest()
+    with django_assert_num_queries(3):
+        _soup(client.get(reverse("home")))
+
+
+# Feed
+
+
+def test_column_feed_lists_published_articles_and_digests(client):
+    column = make_column()
+    article = make_article(column=column, headline="订阅稿件")
+    digest = make_digest(column=column)
+    response = client.get(reverse("articles:feed", kwargs={"slug": column.slug}))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    body = response.content.decode()
+    assert "订阅稿件" in body
+    assert article.get_absolute_url() in body and digest.get_absolute_url() in body
+
+
+# Reading comfort
+
+
+def test_font_size_switch_works_without_javascript_and_is_remembered(client):
+    article = make_article()
+    soup = _soup(client.get(article.get_absolute_url()))
+    tools = soup.select_one(".reading-tools")
+    assert "【字体:大 中 小】" in _text(tools).replace("字体大", "大").replace(
+        "字体中", "中"
+    ).replace("字体小", "小")
+    large = tools.find("a", string=None, href=lambda h: h and "font=large" in h)
+    response = client.get(large["href"])
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+    assert response.cookies["font"].value == "large"
+    soup = _soup(client.get(article.get_absolute_url()))
+    assert "font-large" in soup.html["class"]
+
+
+def test_elder_mode_is_a_link_and_a_cookie(client):
+    article = make_article()
+    soup = _soup(client.get(article.get_absolute_url()))
+    link = soup.find("a", string="长者模式")
+    response = client.get(link["href"])
+    assert response.cookies["elder"].value == "1"
+    soup = _soup(client.get(article.get_absolute_url()))
+    assert "elder" in soup.html["class"]
+    assert soup.find("a", string="退出长者模式")
+
+
+def test_preference_switch_refuses_to_redirect_elsewhere(client):
+    response = client.get(
+        reverse("articles:prefs") + "?font=small&next=https://evil.example/"
+    )
+    assert response["Location"] == "/"

@@ -1,0 +1,217 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from digests.models import DigestItem, WeeklyDigest
+from tests.admin_forms import admin_form_data
+from tests.factories import add_item, make_article, make_column, make_digest, make_user
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2024, 12, 9)
+
+
+def change_url(digest):
+    return reverse("admin:digests_weeklydigest_change", args=[digest.pk])
+
+
+def publish_url(digest):
+    return reverse("admin:digests_weeklydigest_publish", args=[digest.pk])
+
+
+def draft_digest(column):
+    return make_digest(
+        column=column,
+        week_starts_on=MONDAY,
+        week_ends_on=MONDAY + datetime.timedelta(days=6),
+        issued_on=MONDAY + datetime.timedelta(days=6),
+        status=WeeklyDigest.Status.DRAFT,
+        published_at=None,
+    )
+
+
+def test_creating_a_digest_for_a_week_fills_in_the_end_and_date(client):
+    column = make_column()
+    client.force_login(make_user(roles=["编辑"]))
+    data = admin_form_data(
+        client.get(reverse("admin:digests_weeklydigest_add")),
+        column=str(column.pk),
+        week_starts_on="2024-12-09",
+    )
+    assert (
+        client.post(reverse("admin:digests_weeklydigest_add"), data).status_code == 302
+    )
+    digest = WeeklyDigest.objects.get()
+    assert digest.week_ends_on == datetime.date(2024, 12, 15)
+    assert digest.issued_on == datetime.date(2024, 12, 15)
+    assert digest.status == WeeklyDigest.Status.DRAFT
+
+
+def test_fill_button_adds_the_weeks_articles(client):
+    column = make_column()
+    digest = draft_digest(column)
+    article = make_article(column=column, news_on=MONDAY)
+    client.force_login(make_user(roles=["编辑"]))
+    response = client.post(
+        reverse("admin:digests_weeklydigest_fill", args=[digest.pk]), follow=True
+    )
+    assert "新填入 1 篇" in response.content.decode()
+    assert [item.article for item in digest.items.all()] == [article]
+
+
+def test_editor_reorders_and_moves_the_lead_through_the_form(client):
+    column = make_column()
+    digest = draft_digest(column)
+    a = add_item(digest, make_article(column=column, news_on=MONDAY), is_lead=True)
+    b = add_item(digest, make_article(column=column, news_on=MONDAY))
+    client.force_login(make_user(roles=["编辑"]))
+    data = admin_form_data(
+        client.get(change_url(digest)),
+        **{
+            "items-0-order": "5",
+            "items-0-is_lead": None,
+            "items-1-order": "1",
+            "items-1-is_lead": "on",
+        },
+    )
+    assert client.post(change_url(digest), data).status_code == 302
+    assert list(digest.items.all()) == [b, a]
+    assert DigestItem.objects.get(is_lead=True) == b
+    assert list(digest.items.values_list("order", flat=True)) == [0, 1]
+
+
+def test_the_same_article_twice_is_refused_and_the_typed_order_is_kept(client):
+    column = make_column()
+    digest = draft_digest(column)
+    article = make_article(column=column, news_on=MONDAY, headline="重复的稿件")
+    add_item(digest, article)
+    client.force_login(make_user(roles=["编辑"]))
+    data = admin_form_data(client.get(change_url(digest)), **{"items-0-order": "7"})
+    data |= {
+        "items-TOTAL_FORMS": "2",
+        "items-1-article": str(article.pk),
+        "items-1-order": "3",
+    }
+    response = client.post(change_url(digest), data)
+    assert response.status_code == 200
+    assert "同一篇稿件不能在一期中收录两次:《重复的稿件》" in response.content.decode()
+    assert 'value="7"' in response.content.decode()
+    assert digest.items.count() == 1
+    assert digest.items.get().order == 0
+
+
+def test_two_leads_are_refused(client):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    client.force_login(make_user(roles=["编辑"]))
+    data = admin_form_data(
+        client.get(change_url(digest)),
+        **{"items-0-is_lead": "on", "items-1-is_lead": "on"},
+    )
+    response = client.post(change_url(digest), data)
+    assert "每期只能有一篇头条" in response.content.decode()
+    assert not digest.items.filter(is_lead=True).exists()
+
+
+def test_editor_without_the_final_role_cannot_publish(client):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    client.force_login(make_user(roles=["编辑"]))
+    assert client.post(publish_url(digest)).status_code == 403
+    # Nor by sending the status with the form.
+    data = admin_form_data(client.get(change_url(digest)), status="published")
+    client.post(change_url(digest), data)
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
+
+
+def test_publishing_an_empty_digest_is_refused_with_a_message(client):
+    digest = draft_digest(make_column())
+    client.force_login(make_user(roles=["终审"]))
+    response = client.post(publish_url(digest), follow=True)
+    assert "本期没有收录任何稿件,不能发布" in response.content.decode()
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
+
+
+def test_publishing_with_an_unpublished_article_is_refused(client):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(
+        digest,
+        make_article(
+            column=column, news_on=MONDAY, headline="未发的稿", status="draft"
+        ),
+    )
+    client.force_login(make_user(roles=["终审"]))
+    response = client.post(publish_url(digest), follow=True)
+    assert "《未发的稿》尚未发布" in response.content.decode()
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
+
+
+def test_an_article_outside_the_week_asks_for_confirmation(client):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(
+        digest,
+        make_article(
+            column=column,
+            news_on=MONDAY - datetime.timedelta(days=2),
+            headline="上周稿",
+        ),
+    )
+    client.force_login(make_user(roles=["终审"]))
+    response = client.post(publish_url(digest))
+    assert response.status_code == 200
+    assert "《上周稿》的新闻日期 2024-12-07 不在本期" in response.content.decode()
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
+    client.post(publish_url(digest), {"confirmed": "1"})
+    digest.refresh_from_db()
+    assert digest.is_published
+
+
+def test_a_published_digest_is_changed_only_by_the_final_role(client):
+    digest = make_digest(title="原标题")
+    client.force_login(make_user(roles=["编辑"]))
+    response = client.post(change_url(digest), {"title": "改过"})
+    assert response.status_code == 403
+    digest.refresh_from_db()
+    assert digest.title == "原标题"
+
+
+def test_a_stale_digest_save_is_refused(client):
+    column = make_column()
+    digest = draft_digest(column)
+    client.force_login(make_user(roles=["编辑"]))
+    stale = admin_form_data(client.get(change_url(digest)), title="甲的标题")
+    client.force_login(make_user(roles=["编辑"], first_name="乙"))
+    fresh = admin_form_data(client.get(change_url(digest)), title="乙的标题")
+    assert client.post(change_url(digest), fresh).status_code == 302
+    response = client.post(change_url(digest), stale)
+    # Posted by 乙 again from the old page: still refused, and names who saved.
+    assert response.status_code == 200 and "保存被拒绝" in response.content.decode()
+    digest.refresh_from_db()
+    assert digest.title == "乙的标题"
+
+
+def test_restoring_a_digest_revision_brings_back_its_items(client):
+    from reversion.models import Version
+
+    column = make_column()
+    digest = draft_digest(column)
+    kept = add_item(digest, make_article(column=column, news_on=MONDAY))
+    client.force_login(make_user(roles=["编辑"]))
+    client.post(change_url(digest), admin_form_data(client.get(change_url(digest))))
+    data = admin_form_data(client.get(change_url(digest)), **{"items-0-DELETE": "on"})
+    assert client.post(change_url(digest), data).status_code == 302
+    assert not digest.items.exists()
+    version = Version.objects.get_for_object(digest).order_by("pk").first()
+    url = reverse("admin:digests_weeklydigest_revision", args=[digest.pk, version.pk])
+    assert client.post(url, admin_form_data(client.get(url))).status_code == 302
+    assert list(digest.items.values_list("article", flat=True)) == [kept.article_id]

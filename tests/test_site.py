@@ -1,0 +1,248 @@
+"""Site-wide behaviour: page cache and validators, discovery files, error pages, images."""
+
+import datetime
+import io
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from articles.models import Article
+from digests.models import WeeklyDigest
+from media.renditions import renditions, widths_for
+from tests.factories import (
+    add_item,
+    make_appointment,
+    make_article,
+    make_digest,
+    make_person,
+    make_photo,
+    place_photo,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+
+
+# Page cache
+
+
+def test_public_pages_are_served_from_the_cache(client, django_assert_num_queries):
+    article = make_article()
+    first = client.get(article.get_absolute_url())
+    with django_assert_num_queries(0):
+        second = client.get(article.get_absolute_url())
+    assert second.content == first.content
+
+
+def test_an_edit_shows_at_once(client):
+    article = make_article(headline="原标题")
+    assert "原标题" in client.get(article.get_absolute_url()).content.decode()
+    column_url = article.column.get_absolute_url()
+    assert "原标题" in client.get(column_url).content.decode()
+    article.headline = "新标题"
+    article.save()
+    assert "新标题" in client.get(article.get_absolute_url()).content.decode()
+    assert "新标题" in client.get(column_url).content.decode()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["photo caption", "unpublish digest", "delete brief", "official name", "officials"],
+)
+def test_edits_to_related_content_invalidate_cached_pages(client, edit):
+    person = make_appointment().person
+    article = make_article()
+    photo = make_photo(caption="旧说明。")
+    place_photo(article, photo)
+    digest = make_digest(column=article.column)
+    add_item(digest, article, is_lead=True)
+    brief = digest.briefs.create(happened_on=digest.week_starts_on, text="旧简讯。")
+    urls = [
+        digest.get_absolute_url(),
+        article.get_absolute_url(),
+        person.get_absolute_url(),
+    ]
+    before = [client.get(url).content for url in urls]
+    if edit == "photo caption":
+        photo.caption = "新说明。"
+        photo.save()
+    elif edit == "unpublish digest":
+        digest.status = WeeklyDigest.Status.DRAFT
+        digest.save()
+    elif edit == "delete brief":
+        brief.delete()
+    elif edit == "official name":
+        person.name = "新名字"
+        person.save()
+    elif edit == "officials":
+        article.officials.add(person)
+    after = [client.get(url).content for url in urls]
+    assert before != after
+
+
+def test_scheduled_article_appears_when_its_time_comes(client):
+    article = make_article(published_at=timezone.now() + datetime.timedelta(seconds=2))
+    column_url = article.column.get_absolute_url()
+    assert article.headline not in client.get(column_url).content.decode()
+    # Time passes without a save: the page cache must notice on its own.
+    Article.objects.filter(pk=article.pk).update(
+        published_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    state = cache.get("pages:state")
+    cache.set("pages:state", state | {"until": timezone.now().timestamp() - 1}, None)
+    assert article.headline in client.get(column_url).content.decode()
+
+
+def test_staff_previews_are_never_cached_nor_served_cached_pages(client, admin_client):
+    draft = make_article(status=Article.Status.DRAFT, headline="草稿标题")
+    assert admin_client.get(draft.get_absolute_url()).status_code == 200
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    public = make_article(headline="公开标题")
+    client.get(public.get_absolute_url())  # cached for the public
+    response = admin_client.get(public.get_absolute_url())
+    assert response["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response
+
+
+def test_pages_carry_validators_and_answer_304(client):
+    article = make_article()
+    response = client.get(article.get_absolute_url())
+    etag, modified = response["ETag"], response["Last-Modified"]
+    assert response["Cache-Control"].startswith("public")
+    assert (
+        client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag).status_code
+        == 304
+    )
+    conditional = client.get(
+        article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=modified
+    )
+    assert conditional.status_code == 304
+    article.headline = "改过的标题"
+    article.save()
+    assert (
+        client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag).status_code
+        == 200
+    )
+
+
+def test_reading_preferences_get_their_own_cached_copy(client):
+    article = make_article()
+    plain = client.get(article.get_absolute_url()).content
+    client.cookies["font"] = "large"
+    large = client.get(article.get_absolute_url()).content
+    assert b'class="font-large"' in large and b'class="font-large"' not in plain
+
+
+# Discovery
+
+
+def test_sitemap_lists_every_published_article_digest_and_official(client):
+    official = make_appointment().person
+    private = make_person()
+    article = make_article()
+    draft = make_article(status="draft")
+    digest = make_digest()
+    body = client.get(reverse("sitemap")).content.decode()
+    for url in (article, digest, official):
+        assert url.get_absolute_url() in body
+    assert draft.get_absolute_url() not in body
+    assert private.get_absolute_url() not in body
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def test_missing_page_answers_in_chinese_with_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.h1.get_text() == "页面不存在"
+    assert soup.html["lang"] == "zh-CN"
+
+
+def test_server_error_page_needs_no_context():
+    html = render_to_string("500.html")
+    assert "服务暂时不可用" in html and 'lang="zh-CN"' in html
+
+
+# Every page: accessibility basics and the footer
+
+
+@pytest.mark.parametrize("page", ["home", "column", "article", "digest", "official"])
+def test_every_page_has_one_h1_a_skip_link_and_the_footer(client, settings, page):
+    settings.SITE = settings.SITE | {"ICP": "渝ICP备00000000号"}
+    person = make_appointment().person
+    article = make_article(officials=[person])
+    place_photo(article)
+    digest = make_digest(column=article.column)
+    add_item(digest, article, is_lead=True)
+    url = {
+        "home": reverse("home"),
+        "column": article.column.get_absolute_url(),
+        "article": article.get_absolute_url(),
+        "digest": digest.get_absolute_url(),
+        "official": person.get_absolute_url(),
+    }[page]
+    soup = BeautifulSoup(client.get(url).content, "html.parser")
+    assert soup.html["lang"] == "zh-CN"
+    assert len(soup.find_all("h1")) == 1
+    assert soup.body.find("a")["href"] == "#main"
+    levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4"])]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    footer = soup.select_one("footer").get_text()
+    assert "主办单位:" in footer and "渝ICP备00000000号" in footer
+    for image in soup.find_all("img"):
+        assert image.get("alt")
+    assert soup.find("link", rel="canonical")["href"].startswith("http://testserver/")
+    assert soup.find("meta", attrs={"name": "SiteIDCode"})
+
+
+# Responsive images
+
+
+def _jpeg(width=1600, height=1000) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 150)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_renditions_are_made_once_in_webp_and_jpeg(media_root):
+    photo = make_photo()
+    photo.image.save("meeting.jpg", ContentFile(_jpeg()), save=True)
+    made = renditions(photo)
+    assert [r.width for r in made["webp"]] == [480, 800, 1200]
+    assert [r.width for r in made["jpg"]] == [480, 800, 1200]
+    files = sorted((media_root / "renditions").rglob("*.*"))
+    assert len(files) == 6
+    with Image.open(files[0]) as image:
+        assert image.width in (480, 800, 1200)
+    assert widths_for(600) == [480, 600]
+
+
+def test_photos_are_served_with_srcset_size_and_lazy_loading(client):
+    article = make_article(body="<p>一。</p><p>二。</p>")
+    for n in range(2):
+        photo = make_photo()
+        photo.image.save(f"p{n}.jpg", ContentFile(_jpeg()), save=True)
+        place_photo(article, photo, after_paragraph=n + 1)
+    soup = BeautifulSoup(client.get(article.get_absolute_url()).content, "html.parser")
+    images = soup.select("figure.photo img")
+    assert images[0]["width"] == "1600" and images[0]["height"] == "1000"
+    assert "480w" in images[0]["srcset"] and "1200w" in images[0]["srcset"]
+    assert soup.select_one("figure.photo source")["type"] == "image/webp"
+    assert all(image["loading"] == "lazy" for image in images)
+    assert images[0]["alt"]
