@@ -96,9 +96,9 @@ class ColumnView(PublicPageMixin, ListView):
             "column": self.column,
             "months": sorted(months, reverse=True),
             "officials": list(
-                Person.objects.filter(articles__in=published)
-                .distinct()
-                .order_by("name")
+                Person.objects.officials()
+                .filter(articles__in=published)
+                .order_by("name", "pk")
             ),
             "filters": {
                 name: (form.data.get(name) or "").strip()

@@ -61,11 +61,12 @@ def attach_sample_images(*, photos: Iterable[Photo]) -> int:
     for index, photo in enumerate(photos):
         if photo.image:
             continue
-        photo.image.save(
-            "sample.jpg",
-            ContentFile(sample_image(caption=photo.caption, index=index)),
-            save=False,
-        )
+        size = (1200, 800)
+        content = ContentFile(sample_image(caption=photo.caption, index=index, size=size))
+        photo.image.save("sample.jpg", content, save=False)
+        # FieldFile.save() does not fill width_field/height_field; without them Django
+        # would open the file every time the photo is loaded.
+        photo.width, photo.height = size
         photo.is_sample = True
         photo.alt_text = photo.alt_text or f"示例占位图:{photo.caption}"[:300]
         photo.save()

@@ -63,6 +63,6 @@ def test_decoder_reads_what_segno_writes():
     import segno
     from bs4 import BeautifulSoup
 
-    url = "http://testserver/digests/7/?页=1"
+    url = "http://testserver/digests/7/?page=2"
     svg = BeautifulSoup(segno.make(url, error="m").svg_inline(scale=4), "html.parser")
     assert decode_svg(svg.svg) == url

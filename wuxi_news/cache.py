@@ -54,21 +54,33 @@ def _next_scheduled(now) -> float | None:
 
 
 def new_generation(**kwargs) -> dict:
-    now = timezone.now()
+    """Start a new generation, looking up when the next scheduled item goes live."""
+    return _store(_next_scheduled(timezone.now()))
+
+
+def _store(until: float | None) -> dict:
     state = {
         "generation": time.time_ns(),
-        "changed": int(now.timestamp()),
-        "until": _next_scheduled(now),
+        "changed": int(time.time()),
+        "until": until,
     }
     cache.set(STATE_KEY, state, None)
     return state
 
 
-def content_changed(**kwargs) -> None:
-    # Now, for this process; and again after commit, so that a page rendered by another
-    # request before the commit is not kept under the new generation.
-    new_generation()
-    transaction.on_commit(new_generation)
+def content_changed(sender=None, instance=None, **kwargs) -> None:
+    # Now, without a query: the saved row may itself be scheduled, so its time counts.
+    state = cache.get(STATE_KEY) or {}
+    until = state.get("until")
+    at = getattr(instance, "published_at", None)
+    if at is not None and at.timestamp() > time.time():
+        until = min(until or at.timestamp(), at.timestamp())
+    _store(until)
+    # And once more after the commit, looking the schedule up afresh, so that a page
+    # rendered by another request before the commit is not kept under the new one.
+    connection = transaction.get_connection()
+    if not any(entry[1] is new_generation for entry in connection.run_on_commit):
+        transaction.on_commit(new_generation)
 
 
 def current_state() -> dict:

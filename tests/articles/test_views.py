@@ -265,6 +265,16 @@ def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
     assert "共找到 2 条" in soup.get_text()
 
 
+@pytest.mark.parametrize(
+    "query", ["official=abc", "official=999999", "month=2024-13", "month=x", "q="]
+)
+def test_column_ignores_filter_values_it_cannot_use(client, query):
+    column = make_column()
+    article = make_article(column=column)
+    soup = _soup(client.get(f"{_column_url(column)}?{query}"))
+    assert soup.select_one(".article-list a")["href"] == article.get_absolute_url()
+
+
 def test_column_page_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
     small, large = make_column(), make_column()
     make_article(column=small)

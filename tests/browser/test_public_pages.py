@@ -10,6 +10,7 @@ from django.urls import path
 from django.views.static import serve
 from PIL import Image
 
+from media.renditions import renditions
 from media.samples import attach_sample_images
 from tests.factories import add_item, make_article, make_digest, make_photo, place_photo
 from wuxi_news.urls import urlpatterns as site_urlpatterns
@@ -38,7 +39,10 @@ def site(settings, reference_digest):
     placements = ArticlePhoto.objects.filter(
         article__digest_items__digest=reference_digest
     ).select_related("photo")
-    attach_sample_images(photos=[p.photo for p in placements])
+    photos = [p.photo for p in placements]
+    attach_sample_images(photos=photos)
+    for photo in photos:
+        renditions(photo)  # made here, not against the browser's page-load timeout
     lead = reference_digest.items.get(is_lead=True).article
     return {"digest": reference_digest, "article": lead}
 
@@ -49,6 +53,7 @@ def test_screenshots(browser, live_server, site, screenshot_dir, kind, width):
     context = browser.new_context(
         locale="zh-CN", viewport={"width": width, "height": 900}
     )
+    context.set_default_timeout(60_000)
     page = context.new_page()
     page.goto(live_server.url + site[kind].get_absolute_url())
     page.wait_for_load_state("networkidle")

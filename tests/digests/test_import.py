@@ -157,6 +157,7 @@ class TestSeedDemo:
         first = counts()
         assert Photo.objects.filter(is_sample=True).count() == 14
         assert all(photo.has_file for photo in Photo.objects.all())
+        assert {(p.width, p.height) for p in Photo.objects.all()} == {(1200, 800)}
         call_command("seed_demo")
         assert counts() == first
         assert "已存在" in capsys.readouterr().out
