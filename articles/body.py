@@ -1,6 +1,7 @@
 """Article bodies: sanitized HTML split into top-level blocks, and plain text."""
 
 import html
+from functools import lru_cache
 from html.parser import HTMLParser
 
 _VOID = {"br", "hr", "img", "wbr"}
@@ -80,14 +81,24 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
 
+# Pages and exports split the same saved bodies over and over; parsing is pure, so the
+# results are memoised per process (keyed by the HTML itself, so edits never go stale).
+@lru_cache(maxsize=2048)
+def _split_blocks(body_html: str) -> tuple[str, ...]:
+    splitter = _BlockSplitter()
+    splitter.feed(body_html)
+    splitter.close()
+    return tuple(
+        block for block in splitter.blocks if block_text(block) or "<hr" in block
+    )
+
+
 def split_blocks(body_html: str) -> list[str]:
     """Split HTML into its top-level blocks (paragraphs, headings, lists...)."""
-    splitter = _BlockSplitter()
-    splitter.feed(body_html or "")
-    splitter.close()
-    return [block for block in splitter.blocks if block_text(block) or "<hr" in block]
+    return list(_split_blocks(body_html or ""))
 
 
+@lru_cache(maxsize=8192)
 def block_text(block_html: str) -> str:
     """The text a reader sees in one block, entities decoded."""
     extractor = _TextExtractor()

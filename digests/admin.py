@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from articles.admin import EditLockMixin, FinalStateVersionAdmin
 
+from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm
 from .models import Brief, DigestItem, WeeklyDigest
 from .services import fill_digest, publish_digest, reorder_digest, unpublish_digest
@@ -47,7 +48,7 @@ class BriefInline(admin.TabularInline):
 
 
 @admin.register(WeeklyDigest)
-class WeeklyDigestAdmin(EditLockMixin, FinalStateVersionAdmin):
+class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersionAdmin):
     form = WeeklyDigestForm
     lock_noun = "这一期每周要闻"
     list_display = ["title", "issued_on", "week", "column", "status", "published_at"]

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -622,21 +622,7 @@ def outgoing_document(digest: WeeklyDigest) -> DigestDocument:
     its public page does): an article unpublished or scheduled since must not leave the
     newsroom in a file. A draft carries everything and says 草稿."""
     document = build_document(digest)
-    if document.is_draft:
-        return document
-
-    def public(story: Story) -> bool:
-        return story.article is None or story.article.is_published
-
-    days = [
-        DaySection(section.day, [s for s in section.stories if public(s)])
-        for section in document.days
-    ]
-    return replace(
-        document,
-        lead=document.lead if document.lead and public(document.lead) else None,
-        days=[section for section in days if section.stories],
-    )
+    return document if document.is_draft else document.without_unpublished()
 
 
 def render(

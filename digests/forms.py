@@ -16,10 +16,13 @@ class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["week_ends_on"].required = False
-        self.fields["issued_on"].required = False
-        self.fields["week_ends_on"].help_text += "留空则为本周起之后第六天。"
-        self.fields["issued_on"].help_text += "留空则同本周止。"
+        # View-only users get a form without these fields.
+        if "week_ends_on" in self.fields:
+            self.fields["week_ends_on"].required = False
+            self.fields["week_ends_on"].help_text += "留空则为本周起之后第六天。"
+        if "issued_on" in self.fields:
+            self.fields["issued_on"].required = False
+            self.fields["issued_on"].help_text += "留空则同本周止。"
 
     def clean(self):
         cleaned_data = super().clean()

@@ -5,7 +5,7 @@ by `digests.services.build_document`; every export format renders from it.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from media.credits import format_credit, join_caption_and_credit
 
@@ -89,6 +89,26 @@ class DigestDocument:
     @property
     def column_name(self) -> str:
         return self.breadcrumb[-1] if self.breadcrumb else ""
+
+    def without_unpublished(self) -> "DigestDocument":
+        """The document without stories whose article is not public (yet).
+
+        A published digest must not leak the body of a draft, in-review or scheduled
+        article it carries: such stories are left out, and a day left empty goes too.
+        """
+
+        def public(story: Story) -> bool:
+            return story.article is None or story.article.is_published
+
+        days = [
+            DaySection(section.day, [s for s in section.stories if public(s)])
+            for section in self.days
+        ]
+        return replace(
+            self,
+            lead=self.lead if self.lead and public(self.lead) else None,
+            days=[section for section in days if section.stories],
+        )
 
     def week(self) -> tuple[datetime.date, datetime.date]:
         """The first and last news dates covered (the issue date when empty)."""

@@ -1,12 +1,9 @@
-from dataclasses import replace
-
 from django.views.generic import DetailView
 
 from wuxi_news.cache import PublicPageMixin
 
 from .models import WeeklyDigest
 from .services import build_document
-from .structure import DaySection, DigestDocument, Story
 
 
 class DigestDetailView(PublicPageMixin, DetailView):
@@ -23,30 +20,9 @@ class DigestDetailView(PublicPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         document = build_document(self.object)
         if not self.request.user.is_staff:
-            document = public_document(document)
+            document = document.without_unpublished()
         context["document"] = document
         stories = document.stories
         photos = [photo for story in stories for photo in story.photos]
         context["first_photo"] = photos[0].photo if photos else None
         return context
-
-
-def public_document(document: DigestDocument) -> DigestDocument:
-    """The digest without the stories whose article is not public (yet).
-
-    A published digest must not leak the body of a draft, in-review or scheduled
-    article it carries: such stories are left out, and a day left empty goes with them.
-    """
-
-    def public(story: Story) -> bool:
-        return story.article is None or story.article.is_published
-
-    days = [
-        DaySection(section.day, [s for s in section.stories if public(s)])
-        for section in document.days
-    ]
-    return replace(
-        document,
-        lead=document.lead if document.lead and public(document.lead) else None,
-        days=[section for section in days if section.stories],
-    )

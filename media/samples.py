@@ -62,7 +62,9 @@ def attach_sample_images(*, photos: Iterable[Photo]) -> int:
         if photo.image:
             continue
         size = (1200, 800)
-        content = ContentFile(sample_image(caption=photo.caption, index=index, size=size))
+        content = ContentFile(
+            sample_image(caption=photo.caption, index=index, size=size)
+        )
         photo.image.save("sample.jpg", content, save=False)
         # FieldFile.save() does not fill width_field/height_field; without them Django
         # would open the file every time the photo is loaded.

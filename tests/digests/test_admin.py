@@ -215,3 +215,12 @@ def test_restoring_a_digest_revision_brings_back_its_items(client):
     url = reverse("admin:digests_weeklydigest_revision", args=[digest.pk, version.pk])
     assert client.post(url, admin_form_data(client.get(url))).status_code == 302
     assert list(digest.items.values_list("article", flat=True)) == [kept.article_id]
+
+
+def test_opening_a_digest_someone_is_editing_shows_who(client):
+    digest = draft_digest(make_column())
+    client.force_login(make_user(roles=["编辑"], first_name="张三"))
+    client.get(change_url(digest))
+    client.force_login(make_user(roles=["编辑"]))
+    content = client.get(change_url(digest)).content.decode()
+    assert "张三 自" in content and "正在编辑这一期每周要闻" in content

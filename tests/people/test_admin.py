@@ -132,3 +132,14 @@ def test_reporter_cannot_change_the_register(client):
     assert response.status_code == 403
     person.refresh_from_db()
     assert person.name == "原名"
+
+
+def test_saving_an_appointment_on_its_own_keeps_a_revision(editor_client):
+    from reversion.models import Version
+
+    appointment = make_appointment(started_on=datetime.date(2020, 1, 1))
+    url = reverse("admin:people_appointment_change", args=[appointment.pk])
+    data = admin_form_data(editor_client.get(url), ended_on="2024-06-30")
+    assert editor_client.post(url, data).status_code == 302
+    version = Version.objects.get_for_object(appointment).get()
+    assert version.field_dict["ended_on"] == datetime.date(2024, 6, 30)
