@@ -1,5 +1,3 @@
-from contextlib import contextmanager
-
 import reversion
 from csp.decorators import csp_update
 from django.contrib import admin, messages
@@ -11,7 +9,8 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
-from reversion.admin import VersionAdmin
+
+from wuxi_news.revisions import FinalStateVersionAdmin
 
 from .body import block_text
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
@@ -38,37 +37,6 @@ if not reversion.is_registered(Article):
 # CKEditor 4 builds its toolbar with inline event handlers, so the article form alone
 # allows inline scripts; every other page keeps the strict policy from settings.
 ckeditor_csp = csp_update({"script-src": ["'unsafe-inline'"]})
-
-
-def _add_fresh_to_revision(obj) -> None:
-    # Reloaded: the admin's object may carry relations prefetched before the save.
-    reversion.add_to_revision(type(obj)._default_manager.get(pk=obj.pk))
-
-
-class FinalStateVersionAdmin(VersionAdmin):
-    """Records a revision of the object as it stands after its inlines are saved.
-
-    With automatic tracking, the parent's save would record inline rows the same
-    request then deletes, so restoring that revision would bring them back.
-    """
-
-    @contextmanager
-    def create_revision(self, request):
-        with reversion.create_revision(manage_manually=True):
-            reversion.set_user(request.user)
-            yield
-
-    def log_addition(self, request, obj, message):
-        entry = super().log_addition(request, obj, message)
-        if reversion.is_active():
-            _add_fresh_to_revision(obj)
-        return entry
-
-    def log_change(self, request, obj, message):
-        entry = super().log_change(request, obj, message)
-        if reversion.is_active():
-            _add_fresh_to_revision(obj)
-        return entry
 
 
 class EditLockMixin:

@@ -8,7 +8,8 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from articles.admin import EditLockMixin, FinalStateVersionAdmin
+from articles.admin import EditLockMixin
+from wuxi_news.revisions import FinalStateVersionAdmin
 
 from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm

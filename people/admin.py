@@ -1,10 +1,11 @@
 import datetime
-from contextlib import contextmanager
 
 import reversion
 from django.contrib import admin
 from django.utils import timezone
 from reversion.admin import VersionAdmin
+
+from wuxi_news.revisions import FinalStateVersionAdmin
 
 from .forms import AppointmentFormSet
 from .models import Appointment, Organization, Person, Position
@@ -32,33 +33,6 @@ class PositionAdmin(admin.ModelAdmin):
     list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
     ordering = ["rank", "title"]
-
-
-def _add_fresh_to_revision(obj) -> None:
-    # Reloaded: the admin's object may carry relations prefetched before the save.
-    reversion.add_to_revision(type(obj)._default_manager.get(pk=obj.pk))
-
-
-class FinalStateVersionAdmin(VersionAdmin):
-    """Records the person as they stand after the appointment rows are saved (or deleted)."""
-
-    @contextmanager
-    def create_revision(self, request):
-        with reversion.create_revision(manage_manually=True):
-            reversion.set_user(request.user)
-            yield
-
-    def log_addition(self, request, obj, message):
-        entry = super().log_addition(request, obj, message)
-        if reversion.is_active():
-            _add_fresh_to_revision(obj)
-        return entry
-
-    def log_change(self, request, obj, message):
-        entry = super().log_change(request, obj, message)
-        if reversion.is_active():
-            _add_fresh_to_revision(obj)
-        return entry
 
 
 class AppointmentInline(admin.TabularInline):

@@ -15,6 +15,15 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def no_page_cache(settings):
+    """Each request renders afresh; the page cache has its own tests in test_site."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 0
+    cache.clear()
+
+
+@pytest.fixture
 def reference_bytes() -> bytes:
     return REFERENCE_PATH.read_bytes()
 

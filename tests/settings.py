@@ -19,3 +19,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# Tests clear the cache (FLUSHDB on Redis) and count queries around cache hits, so each
+# xdist worker gets a Redis database of its own.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
+    _db = int(_db) if _db.isdigit() else 15
+    CACHES["default"]["LOCATION"] = f"{_base}/{_db - _worker}"  # noqa: F405

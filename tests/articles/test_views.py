@@ -1,12 +1,11 @@
 import datetime
 
 import pytest
-from bs4 import BeautifulSoup
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from tests import pages
 from tests.factories import (
     add_item,
     make_appointment,
@@ -16,24 +15,8 @@ from tests.factories import (
     make_photo,
     place_photo,
 )
-from tests.test_site_qr import decode_svg
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 0
-    cache.clear()
-
-
-def _soup(response):
-    assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
-
-
-def _text(element) -> str:
-    return " ".join(element.get_text().split())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 def _column_url(column, **query):
@@ -57,22 +40,22 @@ def test_article_page_shows_the_reference_layout(client):
         responsible_editor="张三",
     )
     place_photo(article, make_photo(caption="调研现场。"), after_paragraph=1)
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     main = soup.find("main")
     crumb = main.select_one("nav.breadcrumb")
-    assert _text(crumb) == "您当前的位置:首页>巫溪要闻"
+    assert pages.text(crumb) == "您当前的位置:首页>巫溪要闻"
     assert [a["href"] for a in crumb.find_all("a")] == ["/", "/column/wxyw/"]
     assert len(soup.find_all("h1")) == 1
-    assert _text(main.h1) == "王中到大河乡调研"
-    meta = _text(main.select_one("p.meta"))
+    assert pages.text(main.h1) == "王中到大河乡调研"
+    meta = pages.text(main.select_one("p.meta"))
     assert meta.startswith("日期:2024-12-12")
     assert "来源:巫溪县融媒体中心" in meta and "记者 吴丹" in meta
     body = [child for child in main.select_one(".body").children if child.name]
     assert [c.name for c in body] == ["p", "figure", "p"]
-    assert _text(body[1].figcaption) == "调研现场。记者 吴丹/摄"
-    assert _text(main.select_one(".editor")) == "责任编辑:张三"
-    assert _text(main.select_one(".qr-block p")) == "扫一扫在手机打开当前页"
-    assert decode_svg(main.select_one(".qr-block svg")) == (
+    assert pages.text(body[1].figcaption) == "调研现场。记者 吴丹/摄"
+    assert pages.text(main.select_one(".editor")) == "责任编辑:张三"
+    assert pages.text(main.select_one(".qr-block p")) == "扫一扫在手机打开当前页"
+    assert pages.decode_svg(main.select_one(".qr-block svg")) == (
         "http://testserver" + article.get_absolute_url()
     )
 
@@ -82,7 +65,7 @@ def test_article_page_government_meta_tags(client):
         reporters="记者 吴丹",
         published_at=datetime.datetime(2024, 12, 12, 1, 30, tzinfo=datetime.UTC),
     )
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     meta = {
         m.get("name"): m.get("content") for m in soup.find_all("meta") if m.get("name")
     }
@@ -103,8 +86,8 @@ def test_article_page_prefers_the_review_line_when_there_is_one(client, monkeypa
     monkeypatch.setattr(
         Article, "review_line", "责任编辑:张三 审核:李四 终审:王五", raising=False
     )
-    soup = _soup(client.get(article.get_absolute_url()))
-    assert _text(soup.select_one(".editor")) == "责任编辑:张三 审核:李四 终审:王五"
+    soup = pages.soup(client.get(article.get_absolute_url()))
+    assert pages.text(soup.select_one(".editor")) == "责任编辑:张三 审核:李四 终审:王五"
 
 
 def test_previous_and_next_skip_articles_that_are_not_public(client):
@@ -122,7 +105,7 @@ def test_previous_and_next_skip_articles_that_are_not_public(client):
     )
     newer = make_article(column=column, news_on=day + datetime.timedelta(days=2))
     make_article(news_on=day + datetime.timedelta(days=1))  # another column
-    soup = _soup(client.get(current.get_absolute_url()))
+    soup = pages.soup(client.get(current.get_absolute_url()))
     links = soup.select(".prev-next a")
     assert [a["href"] for a in links] == [
         older.get_absolute_url(),
@@ -165,16 +148,16 @@ def test_article_page_costs_a_fixed_number_of_queries(
         place_photo(large, after_paragraph=n)
     # The article with its column, its photos, the review trail, previous and next.
     with django_assert_num_queries(5):
-        _soup(client.get(small.get_absolute_url()))
+        pages.soup(client.get(small.get_absolute_url()))
     with django_assert_num_queries(5):
-        soup = _soup(client.get(large.get_absolute_url()))
+        soup = pages.soup(client.get(large.get_absolute_url()))
     assert len(soup.select("figure.photo")) == 12
 
 
 def test_photos_without_alt_text_use_the_caption(client):
     article = make_article()
     place_photo(article, make_photo(caption="会议现场。", alt_text=""))
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     assert soup.select_one("figure [role=img]")["aria-label"] == "会议现场。"
 
 
@@ -191,7 +174,7 @@ def test_column_lists_articles_and_digests_newest_first_with_dates(client):
         week_starts_on=datetime.date(2024, 12, 9),
         week_ends_on=datetime.date(2024, 12, 15),
     )
-    soup = _soup(client.get(_column_url(column)))
+    soup = pages.soup(client.get(_column_url(column)))
     items = soup.select(".article-list li")
     assert [li.a["href"] for li in items] == [
         new.get_absolute_url(),
@@ -211,9 +194,11 @@ def test_column_is_paginated_with_page_numbers(client):
         make_article(
             column=column, news_on=datetime.date(2024, 1, 1) + datetime.timedelta(n)
         )
-    soup = _soup(client.get(_column_url(column, page=2)))
+    soup = pages.soup(client.get(_column_url(column, page=2)))
     assert len(soup.select(".article-list li")) == 20
-    numbers = [_text(a) for a in soup.select(".pagination a, .pagination .current")]
+    numbers = [
+        pages.text(a) for a in soup.select(".pagination a, .pagination .current")
+    ]
     assert "第1页" in numbers and "2" in numbers and "第3页" in numbers
     assert soup.select_one(".pagination [aria-current=page]").get_text() == "2"
     assert soup.find("link", rel="canonical")["href"].endswith("?page=2")
@@ -223,7 +208,7 @@ def test_column_filters_by_month(client):
     column = make_column()
     december = make_article(column=column, news_on=datetime.date(2024, 12, 3))
     make_article(column=column, news_on=datetime.date(2024, 11, 30))
-    soup = _soup(client.get(_column_url(column, month="2024-12")))
+    soup = pages.soup(client.get(_column_url(column, month="2024-12")))
     assert [li.a["href"] for li in soup.select(".article-list li")] == [
         december.get_absolute_url()
     ]
@@ -240,7 +225,7 @@ def test_column_filters_by_official(client):
     digest = make_digest(column=column)
     add_item(digest, theirs)
     make_digest(column=column, issued_on=digest.issued_on - datetime.timedelta(days=7))
-    soup = _soup(client.get(_column_url(column, official=official.pk)))
+    soup = pages.soup(client.get(_column_url(column, official=official.pk)))
     assert {li.a["href"] for li in soup.select(".article-list li")} == {
         theirs.get_absolute_url(),
         digest.get_absolute_url(),
@@ -256,7 +241,7 @@ def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
     by_body = make_article(column=column, body="<p>听取大河乡工作汇报。</p>")
     make_article(column=column, headline="县政协召开会议")
     make_article(headline="大河乡另一栏目")
-    soup = _soup(client.get(_column_url(column, q="大河乡")))
+    soup = pages.soup(client.get(_column_url(column, q="大河乡")))
     assert {li.a["href"] for li in soup.select(".article-list li")} == {
         by_headline.get_absolute_url(),
         by_body.get_absolute_url(),
@@ -271,7 +256,7 @@ def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
 def test_column_ignores_filter_values_it_cannot_use(client, query):
     column = make_column()
     article = make_article(column=column)
-    soup = _soup(client.get(f"{_column_url(column)}?{query}"))
+    soup = pages.soup(client.get(f"{_column_url(column)}?{query}"))
     assert soup.select_one(".article-list a")["href"] == article.get_absolute_url()
 
 
@@ -293,9 +278,9 @@ def test_column_page_costs_a_fixed_number_of_queries(client, django_assert_num_q
                 week_ends_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=n),
             )
     with django_assert_num_queries(6):
-        _soup(client.get(_column_url(small)))
+        pages.soup(client.get(_column_url(small)))
     with django_assert_num_queries(6):
-        _soup(client.get(_column_url(large, page=2)))
+        pages.soup(client.get(_column_url(large, page=2)))
 
 
 @pytest.mark.parametrize(
@@ -372,9 +357,9 @@ def test_home_shows_columns_with_their_latest_items_and_the_latest_digest(client
                 week_starts_on=datetime.date(2024, 12, 2),
                 week_ends_on=datetime.date(2024, 12, 8))  # fmt: skip
     latest = make_digest(column=first)
-    soup = _soup(client.get(reverse("home")))
+    soup = pages.soup(client.get(reverse("home")))
     sections = soup.select("section.column-latest")
-    assert [_text(s.h2) for s in sections] == [first.name, second.name]
+    assert [pages.text(s.h2) for s in sections] == [first.name, second.name]
     dates = [t.get_text() for t in sections[0].select("time")]
     assert (
         len(dates) == 8
@@ -388,14 +373,14 @@ def test_home_shows_columns_with_their_latest_items_and_the_latest_digest(client
 def test_home_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
     make_article()
     with django_assert_num_queries(3):
-        _soup(client.get(reverse("home")))
+        pages.soup(client.get(reverse("home")))
     for _ in range(5):
         column = make_column()
         for _ in range(10):
             make_article(column=column)
     make_digest()
     with django_assert_num_queries(3):
-        _soup(client.get(reverse("home")))
+        pages.soup(client.get(reverse("home")))
 
 
 # Feed
@@ -418,9 +403,9 @@ def test_column_feed_lists_published_articles_and_digests(client):
 
 def test_font_size_switch_works_without_javascript_and_is_remembered(client):
     article = make_article()
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     tools = soup.select_one(".reading-tools")
-    assert "【字体:大 中 小】" in _text(tools).replace("字体大", "大").replace(
+    assert "【字体:大 中 小】" in pages.text(tools).replace("字体大", "大").replace(
         "字体中", "中"
     ).replace("字体小", "小")
     large = tools.find("a", string=None, href=lambda h: h and "font=large" in h)
@@ -428,17 +413,17 @@ def test_font_size_switch_works_without_javascript_and_is_remembered(client):
     assert response.status_code == 302
     assert response["Location"] == article.get_absolute_url()
     assert response.cookies["font"].value == "large"
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     assert "font-large" in soup.html["class"]
 
 
 def test_elder_mode_is_a_link_and_a_cookie(client):
     article = make_article()
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     link = soup.find("a", string="长者模式")
     response = client.get(link["href"])
     assert response.cookies["elder"].value == "1"
-    soup = _soup(client.get(article.get_absolute_url()))
+    soup = pages.soup(client.get(article.get_absolute_url()))
     assert "elder" in soup.html["class"]
     assert soup.find("a", string="退出长者模式")
 

@@ -1,11 +1,10 @@
 import datetime
 
 import pytest
-from bs4 import BeautifulSoup
-from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
+from tests import pages
 from tests.factories import (
     add_item,
     make_article,
@@ -15,27 +14,14 @@ from tests.factories import (
     make_photo,
     place_photo,
 )
-from tests.test_site_qr import decode_svg
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 DAYS = ["12月10日", "12月11日", "12月12日", "12月13日"]
 
 
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    # Each test measures a fresh render; the page cache has its own tests in test_site.
-    settings.PAGE_CACHE_SECONDS = 0
-    cache.clear()
-
-
-def _soup(response):
-    assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
-
-
 def test_digest_page_reads_in_the_reference_order(client, reference_digest):
-    soup = _soup(client.get(reference_digest.get_absolute_url()))
+    soup = pages.soup(client.get(reference_digest.get_absolute_url()))
     main = soup.find("main")
     # Every landmark as a reader meets it, in document order.
     sequence = []
@@ -88,14 +74,17 @@ def test_digest_page_reads_in_the_reference_order(client, reference_digest):
 
 
 def test_digest_qr_code_decodes_to_the_page_url(client, reference_digest):
-    soup = _soup(client.get(reference_digest.get_absolute_url()))
+    soup = pages.soup(client.get(reference_digest.get_absolute_url()))
     svg = soup.select_one(".qr-block svg")
-    assert decode_svg(svg) == "http://testserver" + reference_digest.get_absolute_url()
-    assert soup.find("link", rel="canonical")["href"] == decode_svg(svg)
+    assert (
+        pages.decode_svg(svg)
+        == "http://testserver" + reference_digest.get_absolute_url()
+    )
+    assert soup.find("link", rel="canonical")["href"] == pages.decode_svg(svg)
 
 
 def test_digest_photos_have_alt_text_and_the_credit_marked(client, reference_digest):
-    soup = _soup(client.get(reference_digest.get_absolute_url()))
+    soup = pages.soup(client.get(reference_digest.get_absolute_url()))
     figures = soup.select("main figure.photo")
     assert len(figures) == 14
     for figure in figures:
@@ -114,7 +103,7 @@ def test_caption_after_closing_punctuation_has_no_space_before_the_credit(client
     )
     digest = make_digest(column=article.column)
     add_item(digest, article, is_lead=True)
-    soup = _soup(client.get(digest.get_absolute_url()))
+    soup = pages.soup(client.get(digest.get_absolute_url()))
     captions = [f.get_text() for f in soup.select("figcaption")]
     assert captions == ["会议现场。记者 吴丹/摄", "会议现场 周超/摄"]
 
@@ -143,9 +132,9 @@ def test_digest_page_costs_the_same_queries_for_a_week_twice_as_large(
 ):
     larger = _week(make_column(), stories=24, photos_per_story=2)
     with django_assert_num_queries(4):
-        _soup(client.get(reference_digest.get_absolute_url()))
+        pages.soup(client.get(reference_digest.get_absolute_url()))
     with django_assert_num_queries(4):
-        soup = _soup(client.get(larger.get_absolute_url()))
+        soup = pages.soup(client.get(larger.get_absolute_url()))
     assert len(soup.select("figure.photo")) == 48
 
 
@@ -198,7 +187,7 @@ def test_a_day_left_with_no_public_story_loses_its_heading(client):
     )
     add_item(digest, lead, is_lead=True)
     add_item(digest, draft)
-    soup = _soup(client.get(digest.get_absolute_url()))
+    soup = pages.soup(client.get(digest.get_absolute_url()))
     assert not soup.select(".day-heading")
 
 
@@ -219,7 +208,7 @@ def test_scheduled_digest_is_404_until_its_time(client):
 
 
 def test_digest_page_carries_the_government_meta_tags(client, reference_digest):
-    soup = _soup(client.get(reference_digest.get_absolute_url()))
+    soup = pages.soup(client.get(reference_digest.get_absolute_url()))
     meta = {
         m.get("name"): m.get("content") for m in soup.find_all("meta") if m.get("name")
     }

@@ -1,10 +1,9 @@
 import datetime
 
 import pytest
-from bs4 import BeautifulSoup
-from django.core.cache import cache
 from django.utils import timezone
 
+from tests import pages
 from tests.factories import (
     make_appointment,
     make_article,
@@ -12,18 +11,7 @@ from tests.factories import (
     make_position,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 0
-    cache.clear()
-
-
-def _soup(response):
-    assert response.status_code == 200
-    return BeautifulSoup(response.content, "html.parser")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 def test_official_page_shows_titles_now_and_before(client):
@@ -40,7 +28,7 @@ def test_official_page_shows_titles_now_and_before(client):
         started_on=today - datetime.timedelta(days=900),
         ended_on=today - datetime.timedelta(days=101),
     )
-    soup = _soup(client.get(person.get_absolute_url()))
+    soup = pages.soup(client.get(person.get_absolute_url()))
     assert soup.h1.get_text() == "王中"
     lists = soup.select("ul.appointments")
     assert "县长" in lists[0].get_text() and "副县长" not in lists[0].get_text()
@@ -60,7 +48,7 @@ def test_official_page_lists_only_published_articles_newest_first(client):
         published_at=timezone.now() + datetime.timedelta(hours=3),
     )
     make_article(headline="无关稿件")
-    soup = _soup(client.get(person.get_absolute_url()))
+    soup = pages.soup(client.get(person.get_absolute_url()))
     links = [a["href"] for a in soup.select(".article-list a")]
     assert links == [new.get_absolute_url(), old.get_absolute_url()]
     for hidden in ("草稿稿件", "待审稿件", "定时稿件", "无关稿件"):
@@ -82,6 +70,6 @@ def test_official_page_costs_a_fixed_number_of_queries(
     for _ in range(30):
         make_article(officials=[many])
     with django_assert_num_queries(4):
-        _soup(client.get(few.get_absolute_url()))
+        pages.soup(client.get(few.get_absolute_url()))
     with django_assert_num_queries(4):
-        _soup(client.get(many.get_absolute_url()))
+        pages.soup(client.get(many.get_absolute_url()))
