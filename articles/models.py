@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,6 +79,17 @@ class ArticleQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-news_on", "-published_at", "-pk")
+
+    def latest_per_column(self, count: int):
+        """The newest `count` of every column, in one query whatever the column count."""
+        newest = [F("news_on").desc(), F("published_at").desc(), F("pk").desc()]
+        return (
+            self.annotate(
+                row=Window(RowNumber(), partition_by=[F("column_id")], order_by=newest)
+            )
+            .filter(row__lte=count)
+            .newest_first()
+        )
 
     def search(self, query: str):
         """Substring search over headline and body: works for Chinese without segmentation."""

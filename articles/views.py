@@ -1,6 +1,4 @@
 from django.db.models import F, Q, Value
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -16,8 +14,6 @@ from wuxi_news.context_processors import FONT_SIZES
 from .filters import ArticleFilter, DigestFilter
 from .models import Article, Column
 
-NEWEST_FIRST = [F("news_on").desc(), F("published_at").desc(), F("pk").desc()]
-
 
 class HomeView(PublicPageMixin, TemplateView):
     template_name = "articles/home.html"
@@ -25,16 +21,9 @@ class HomeView(PublicPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # The latest few of every column in one query, whatever the number of columns.
         latest = (
             Article.objects.published()
-            .annotate(
-                row=Window(
-                    RowNumber(), partition_by=[F("column_id")], order_by=NEWEST_FIRST
-                )
-            )
-            .filter(row__lte=self.per_column)
-            .newest_first()
+            .latest_per_column(self.per_column)
             .only("pk", "headline", "news_on", "column_id")
         )
         by_column: dict[int, list[Article]] = {}

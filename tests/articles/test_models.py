@@ -25,6 +25,21 @@ class TestPublishedQuerySet:
         later = now + datetime.timedelta(hours=2)
         assert set(Article.objects.published(now=later)) == {public, scheduled}
 
+    def test_latest_per_column(self):
+        today = timezone.localdate()
+        first, second = make_column(), make_column()
+        articles = {
+            (column, age): make_article(
+                column=column, news_on=today - datetime.timedelta(days=age)
+            )
+            for column in (first, second)
+            for age in range(3)
+        }
+        latest = list(Article.objects.published().latest_per_column(2))
+        assert set(latest) == {
+            articles[(column, age)] for column in (first, second) for age in (0, 1)
+        }
+
     def test_search_finds_chinese_substrings(self):
         hit = make_article(headline="高规格高水平规划建设凤凰水城")
         body_hit = make_article(body="<p>正在建设的凤凰水城以水为脉。</p>")
