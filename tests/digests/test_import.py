@@ -153,7 +153,7 @@ class TestSeedDemo:
     def test_safe_to_run_twice(self, capsys):
         call_command("seed_demo")
         out = capsys.readouterr().out
-        assert "编辑账号:editor" in out
+        assert "总编账号(全部权限):editor" in out
         first = counts()
         assert Photo.objects.filter(is_sample=True).count() == 14
         assert all(photo.has_file for photo in Photo.objects.all())

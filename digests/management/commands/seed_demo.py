@@ -53,11 +53,11 @@ class Command(BaseCommand):
         User = get_user_model()
         self._create_role_users(User)
         if User.objects.filter(username=username).exists():
-            self.stdout.write(f"编辑账号 {username} 已存在(密码见首次运行的输出)。")
+            self.stdout.write(f"总编账号 {username} 已存在(密码见首次运行的输出)。")
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(self.style.SUCCESS(f"编辑账号:{username}  密码:{password}"))
+        self.stdout.write(self.style.SUCCESS(f"总编账号(全部权限):{username}  密码:{password}"))
 
     def _create_role_users(self, User) -> None:
         """One demo login per newsroom role (三审), each printed once with its password."""
