@@ -57,7 +57,9 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(self.style.SUCCESS(f"总编账号(全部权限):{username}  密码:{password}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"总编账号(全部权限):{username}  密码:{password}")
+        )
 
     def _create_role_users(self, User) -> None:
         """One demo login per newsroom role (三审), each printed once with its password."""
