@@ -4,6 +4,7 @@ Renditions live beside the uploads (`uploads/renditions/…`), named after the o
 and the width, so they are made once and served as static files afterwards.
 """
 
+import functools
 import logging
 import os
 import tempfile
@@ -19,8 +20,9 @@ WIDTHS = (480, 800, 1200)
 FORMATS = {"webp": ("WEBP", "image/webp"), "jpg": ("JPEG", "image/jpeg")}
 QUALITY = 80
 
-# Renditions known to exist, by original: a page render then costs no disk access.
-_made: dict[str, dict[str, list["Rendition"]]] = {}
+
+class _NoRenditions(Exception):
+    """Raised inside the memoised helpers so that failures are not remembered."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,13 @@ def _write(source: Image.Image, path: Path, width: int, pil_format: str) -> None
     os.replace(temp, path)
 
 
-# Sizes of originals saved without width and height (e.g. through `image.save()`).
-_sizes: dict[str, tuple[int, int]] = {}
+@functools.lru_cache(maxsize=4096)
+def _file_size(media_root: str, name: str) -> tuple[int, int]:
+    try:
+        with Image.open(Path(media_root) / name) as opened:
+            return opened.size
+    except (OSError, ValueError) as error:
+        raise _NoRenditions from error
 
 
 def image_size(photo) -> tuple[int, int] | None:
@@ -63,14 +70,10 @@ def image_size(photo) -> tuple[int, int] | None:
         return None
     if photo.width and photo.height:
         return photo.width, photo.height
-    name = photo.image.name
-    if name not in _sizes:
-        try:
-            with Image.open(Path(settings.MEDIA_ROOT) / name) as opened:
-                _sizes[name] = opened.size
-        except (OSError, ValueError):
-            return None
-    return _sizes[name]
+    try:
+        return _file_size(str(settings.MEDIA_ROOT), photo.image.name)
+    except _NoRenditions:
+        return None
 
 
 def renditions(photo) -> dict[str, list[Rendition]]:
@@ -78,27 +81,39 @@ def renditions(photo) -> dict[str, list[Rendition]]:
     size = image_size(photo)
     if size is None:
         return {}
-    media_root = Path(settings.MEDIA_ROOT)
-    known = f"{media_root}/{photo.image.name}"
-    if known in _made:
-        return _made[known]
+    try:
+        return _renditions(
+            str(settings.MEDIA_ROOT), settings.MEDIA_URL, photo.image.name, size[0]
+        )
+    except _NoRenditions:
+        return {}
+
+
+# Renditions known to exist, by original (bounded): a page render then costs no disk
+# access. File names are generated per upload, so a replaced image gets a new key.
+@functools.lru_cache(maxsize=4096)
+def _renditions(
+    media_root: str, media_url: str, image_name: str, original_width: int
+) -> dict[str, list[Rendition]]:
+    root = Path(media_root)
     result: dict[str, list[Rendition]] = {ext: [] for ext in FORMATS}
     source = None
     try:
-        for width in widths_for(size[0]):
+        for width in widths_for(original_width):
             for ext, (pil_format, mime) in FORMATS.items():
-                name = _relative_name(photo.image.name, width, ext)
-                path = media_root / name
+                name = _relative_name(image_name, width, ext)
+                path = root / name
                 if not path.exists():
                     if source is None:
-                        with Image.open(media_root / photo.image.name) as opened:
+                        with Image.open(root / image_name) as opened:
                             source = ImageOps.exif_transpose(opened).convert("RGB")
                     _write(source, path, width, pil_format)
-                url = f"{settings.MEDIA_URL}{name}"
-                result[ext].append(Rendition(url=url, width=width, mime=mime))
+                result[ext].append(
+                    Rendition(url=f"{media_url}{name}", width=width, mime=mime)
+                )
     except (OSError, ValueError) as error:
         # A missing or unreadable original: the page shows the original link instead.
-        logger.warning("no renditions for %s: %s", photo.image.name, error)
-        return {}
-    _made[known] = result
+        # Not remembered, so a file restored later gets its renditions.
+        logger.warning("no renditions for %s: %s", image_name, error)
+        raise _NoRenditions from error
     return result
