@@ -97,6 +97,20 @@ def make_digest(**overrides) -> WeeklyDigest:
     return _save(WeeklyDigest(**values))
 
 
+def make_draft_digest(
+    column, *, week_starts_on: datetime.date, **overrides
+) -> WeeklyDigest:
+    """An unpublished digest of the Monday-to-Sunday week starting `week_starts_on`."""
+    sunday = week_starts_on + datetime.timedelta(days=6)
+    values = {
+        "week_ends_on": sunday,
+        "issued_on": sunday,
+        "status": WeeklyDigest.Status.DRAFT,
+        "published_at": None,
+    } | overrides
+    return make_digest(column=column, week_starts_on=week_starts_on, **values)
+
+
 def add_item(digest: WeeklyDigest, article: Article, **overrides) -> DigestItem:
     values = {"order": digest.items.count(), "is_lead": False} | overrides
     return _save(DigestItem(digest=digest, article=article, **values))

@@ -7,32 +7,21 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.urls import path
 from django.utils import timezone
-from django.views.static import serve
 from PIL import Image
 
 from articles.models import Article
 from digests.models import WeeklyDigest
 from tests.factories import make_article, make_column, make_user
-from wuxi_news.urls import urlpatterns as site_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "pw-for-tests-123"
 
 
-def _uploads(request, path):
-    # Uploads are served only with DEBUG; the thumbnails need them here too.
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-
-urlpatterns = [*site_urlpatterns, path("uploads/<path:path>", _uploads)]
-
-
 @pytest.fixture
 def newsroom(settings, tmp_path):
-    settings.ROOT_URLCONF = __name__
+    settings.ROOT_URLCONF = "tests.browser.urls"
     settings.PAGE_CACHE_SECONDS = 0
     column = make_column(name="巫溪要闻", slug="wxyw")
     today = timezone.localdate()

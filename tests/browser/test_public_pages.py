@@ -5,15 +5,11 @@ import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.urls import path
-from django.views.static import serve
 from PIL import Image
 
 from media.renditions import renditions
 from media.samples import attach_sample_images
 from tests.factories import add_item, make_article, make_digest, make_photo, place_photo
-from wuxi_news.urls import urlpatterns as site_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,20 +17,12 @@ AXE = Path(__file__).resolve().parents[2] / "var/node/node_modules/axe-core/axe.
 WIDTHS = {"phone": 390, "desktop": 1366}
 
 
-def _uploads(request, path):
-    # The demo serves uploads only with DEBUG; the browser needs the photos here too.
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-
-urlpatterns = [*site_urlpatterns, path("uploads/<path:path>", _uploads)]
-
-
 @pytest.fixture
 def site(settings, reference_digest):
     """The reference page with its sample photos, uploads served to the browser."""
     from articles.models import ArticlePhoto
 
-    settings.ROOT_URLCONF = __name__
+    settings.ROOT_URLCONF = "tests.browser.urls"
     settings.PAGE_CACHE_SECONDS = 0
     placements = ArticlePhoto.objects.filter(
         article__digest_items__digest=reference_digest

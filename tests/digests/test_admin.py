@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from digests.models import DigestItem, WeeklyDigest
 from tests.admin_forms import admin_form_data
-from tests.factories import add_item, make_article, make_column, make_digest, make_user
+from tests.factories import (
+    add_item,
+    make_article,
+    make_column,
+    make_digest,
+    make_draft_digest,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +27,8 @@ def publish_url(digest):
     return reverse("admin:digests_weeklydigest_publish", args=[digest.pk])
 
 
-def draft_digest(column):
-    return make_digest(
-        column=column,
-        week_starts_on=MONDAY,
-        week_ends_on=MONDAY + datetime.timedelta(days=6),
-        issued_on=MONDAY + datetime.timedelta(days=6),
-        status=WeeklyDigest.Status.DRAFT,
-        published_at=None,
-    )
+def draft_digest(column, **overrides):
+    return make_draft_digest(column, week_starts_on=MONDAY, **overrides)
 
 
 def test_creating_a_digest_for_a_week_fills_in_the_end_and_date(client):

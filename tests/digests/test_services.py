@@ -11,7 +11,13 @@ from digests.services import (
     publish_digest,
     reorder_digest,
 )
-from tests.factories import add_item, make_article, make_column, make_digest, make_user
+from tests.factories import (
+    add_item,
+    make_article,
+    make_column,
+    make_draft_digest,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +25,7 @@ MONDAY = datetime.date(2024, 12, 9)
 
 
 def draft_digest(column, **overrides):
-    return make_digest(
-        column=column,
-        week_starts_on=MONDAY,
-        week_ends_on=MONDAY + datetime.timedelta(days=6),
-        issued_on=MONDAY + datetime.timedelta(days=6),
-        status=WeeklyDigest.Status.DRAFT,
-        published_at=None,
-        **overrides,
-    )
+    return make_draft_digest(column, week_starts_on=MONDAY, **overrides)
 
 
 def test_fill_adds_the_weeks_published_articles_in_date_order_once():
