@@ -41,13 +41,18 @@ def _set_fonts(rpr_parent, east_asia: str, latin: str = LATIN_FONT) -> None:
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    _write_fonts(fonts, east_asia, latin)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _write_fonts(fonts, east_asia: str, latin: str) -> None:
+    """Replace a w:rFonts element's fonts: Latin for ascii/hAnsi/cs, CJK for eastAsia."""
     for attribute in list(fonts.attrib):
         del fonts.attrib[attribute]
     fonts.set(qn("w:ascii"), latin)
     fonts.set(qn("w:hAnsi"), latin)
     fonts.set(qn("w:eastAsia"), east_asia)
     fonts.set(qn("w:cs"), latin)
-    fonts.set(qn("w:hint"), "eastAsia")
 
 
 def _style(doc, name: str, *, east_asia: str, size: float, bold=False, color=None):
@@ -71,13 +76,7 @@ def _first_line_indent_chars(element, chars: int = 2, size: float = 14) -> None:
 def _setup_styles(doc) -> None:
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    fonts = rpr.find(qn("w:rFonts"))
-    for attribute in list(fonts.attrib):
-        del fonts.attrib[attribute]
-    fonts.set(qn("w:ascii"), LATIN_FONT)
-    fonts.set(qn("w:hAnsi"), LATIN_FONT)
-    fonts.set(qn("w:eastAsia"), FANGSONG)
-    fonts.set(qn("w:cs"), LATIN_FONT)
+    _write_fonts(rpr.find(qn("w:rFonts")), FANGSONG, LATIN_FONT)
     lang = rpr.find(qn("w:lang"))
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
