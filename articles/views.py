@@ -126,8 +126,8 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         article = self.object
         context["blocks"] = blocks = article.blocks()
-        photos = [block.photo for block in blocks if block.kind == "photo"]
-        context["first_photo"] = photos[0] if photos else None
+        images = [b.photo.image for b in blocks if b.kind == "photo" and b.photo.image]
+        context["og_image"] = images[0].url if images else ""
         context["previous_article"], context["next_article"] = self._neighbours()
         return context
 

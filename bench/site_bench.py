@@ -7,6 +7,8 @@ Seeds the reference page into a throwaway SQLite database under var/bench/, serv
 off and on, against a bare Django view rendering a template of the digest's byte size
 with no database. Prints requests/s, p50 and p99 latency, and the ratios to the bare
 view (targets: digest uncached >= 50 %, cached >= 90 %, p99 < 50 ms uncached).
+A third run, "live", turns the digest's stored rendering off too (digests/rendering.py):
+what a digest costs when it is rendered on every request, as right after a change.
 """
 
 import argparse
@@ -28,7 +30,7 @@ GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 
-def environment(page_cache_seconds: int) -> dict:
+def environment(page_cache_seconds: int, stored: bool = True) -> dict:
     return os.environ | {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_SECRET_KEY": "bench-only-not-secret",
@@ -41,6 +43,7 @@ def environment(page_cache_seconds: int) -> dict:
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "locmem://"),
         "DJANGO_LOG_LEVEL": "WARNING",
         "BENCH_PAGE_CACHE_SECONDS": str(page_cache_seconds),
+        "BENCH_DIGEST_STORED": "1" if stored else "0",
         "PYTHONPATH": str(ROOT),
     }
 
@@ -64,14 +67,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, page_cache_seconds: int):
+    def __init__(self, page_cache_seconds: int, stored: bool = True):
         self.port = free_port()
         self.process = subprocess.Popen(
             [GUNICORN, "--workers", "2", "--worker-class", "sync",
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
              "wuxi_news.wsgi:application"],
             cwd=ROOT,
-            env=environment(page_cache_seconds),
+            env=environment(page_cache_seconds, stored),
         )  # fmt: skip
         self.base = f"http://127.0.0.1:{self.port}"
         for _ in range(100):
@@ -148,15 +151,20 @@ def main():
     )
 
     results = {}
-    for mode, seconds in (("uncached", 0), ("cached", 600)):
-        server = Server(seconds)
+    modes = [  # name, page cache seconds, stored digest rendering, pages
+        ("uncached", 0, True, pages),
+        ("cached", 600, True, pages),
+        ("live", 0, False, {"digest": pages["digest"], "bare": pages["bare"]}),
+    ]
+    for mode, seconds, stored, mode_pages in modes:
+        server = Server(seconds, stored)
         try:
             sizes = {}
-            for name, path in pages.items():
+            for name, path in mode_pages.items():
                 for _ in range(20):  # warm up: renditions, connections, caches
                     body = server.get(path)
                 sizes[name] = len(body)
-            for name, path in pages.items():
+            for name, path in mode_pages.items():
                 results[mode, name] = wrk(
                     server.base + path, options.duration, options.connections
                 ) | {"bytes": sizes[name]}
@@ -186,6 +194,11 @@ def main():
     print(
         f"digest cached:   {cached['rps'] / results['cached', 'bare']['rps']:.0%} of bare "
         f"(target >= 90%)"
+    )
+    live = results["live", "digest"]
+    print(
+        f"digest live:     {live['rps'] / results['live', 'bare']['rps']:.0%} of bare, "
+        f"p99 {live['p99']:.1f} ms (rendered on every request: the cost of a change)"
     )
 
 

@@ -2,27 +2,38 @@ from django.views.generic import DetailView
 
 from wuxi_news.cache import PublicPageMixin
 
+from . import rendering
 from .models import WeeklyDigest
-from .services import build_document
 
 
 class DigestDetailView(PublicPageMixin, DetailView):
     template_name = "digests/weeklydigest_detail.html"
     context_object_name = "digest"
 
+    def get(self, request, *args, **kwargs):
+        # Readers: the page rendered when the digest last changed (rendering.py).
+        if not request.user.is_staff:
+            page = rendering.published_page(kwargs["pk"])
+            if page is not None:
+                return self.render_to_response(
+                    {"page": page, "og_image": page.image_url}
+                )
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        digests = WeeklyDigest.objects.select_related("column__parent__parent")
+        digests = WeeklyDigest.objects.select_related(*rendering.RELATED)
         if self.request.user.is_staff:
             return digests  # staff preview drafts
-        return digests.published()
+        return digests.published().select_related("rendering")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        document = build_document(self.object)
-        if not self.request.user.is_staff:
-            document = document.without_unpublished()
-        context["document"] = document
-        stories = document.stories
-        photos = [photo for story in stories for photo in story.photos]
-        context["first_photo"] = photos[0].photo if photos else None
+        digest = self.object
+        if self.request.user.is_staff:
+            page = rendering.render_page(digest, public=False)
+        else:  # not rendered yet, or outdated: render, and keep it for the next readers
+            page = rendering.render_page(digest)
+            rendering.store(digest, page, replacing=rendering.stored_rendering(digest))
+        context["page"] = page
+        context["og_image"] = page.image_url
         return context

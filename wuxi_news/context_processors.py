@@ -17,6 +17,5 @@ def site(request):
     return {
         "site": settings.SITE,
         "prefs": reading_prefs(request),
-        "font_sizes": FONT_SIZES,
         "canonical_url": request.build_absolute_uri(request.path),
     }

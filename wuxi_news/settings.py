@@ -136,6 +136,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+# Digest pages are rendered when their content changes and kept (digests/rendering.py);
+# off, every request renders the page afresh.
+DIGEST_STORED_RENDERING = True
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
