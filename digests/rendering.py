@@ -34,7 +34,13 @@ from .models import Brief, DigestItem, DigestRendering, WeeklyDigest
 from .services import build_document
 
 # The templates of the stored parts; editing one changes the fingerprint.
-TEMPLATES = ("digests/_head.html", "digests/_body.html", "digests/_story.html")
+TEMPLATES = (
+    "digests/_head.html",
+    "digests/_body.html",
+    "digests/_story.html",
+    "includes/_column_meta.html",
+    "includes/_breadcrumb.html",
+)
 # Bump when Python code that shapes the page changes (photo_figure, build_document …).
 CODE_VERSION = 1
 
@@ -74,11 +80,13 @@ _fingerprint: str | None = None
 
 
 def fingerprint() -> str:
-    """What a stored page was rendered with: its templates' sources, CODE_VERSION and
-    the site's name (in the page title)."""
+    """What a stored page was rendered with: its templates' sources, CODE_VERSION, the
+    site's name (in the page title) and MEDIA_URL (in photo addresses)."""
     global _fingerprint
     if _fingerprint is None or settings.DEBUG:
-        digest = hashlib.sha256(f"{CODE_VERSION} {settings.SITE['NAME']}".encode())
+        digest = hashlib.sha256(
+            f"{CODE_VERSION} {settings.SITE['NAME']} {settings.MEDIA_URL}".encode()
+        )
         for name in TEMPLATES:
             digest.update(Path(get_template(name).origin.name).read_bytes())
         _fingerprint = digest.hexdigest()
