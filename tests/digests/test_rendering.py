@@ -6,6 +6,8 @@ from unittest import mock
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
@@ -19,6 +21,7 @@ from tests.factories import (
     make_brief,
     make_column,
     make_digest,
+    make_draft_digest,
     make_photo,
     make_user,
     place_photo,
@@ -263,3 +266,25 @@ def test_staff_always_get_a_live_preview(client, week, commit):
     client.force_login(make_user(roles=("编辑",)))
     assert "草稿稿件" in page_html(client, week["digest"])
     assert "草稿稿件" not in DigestRendering.objects.get(digest=week["digest"]).body
+
+
+def test_publishing_in_the_admin_stores_the_page_readers_get(
+    client, commit, django_assert_num_queries
+):
+    column = make_column()
+    monday = timezone.localdate() - datetime.timedelta(
+        days=timezone.localdate().weekday()
+    )
+    digest = make_draft_digest(column, week_starts_on=monday)
+    add_item(digest, make_article(column=column, headline="本周头条"), is_lead=True)
+    assert client.get(digest.get_absolute_url()).status_code == 404
+    editor = Client()
+    editor.force_login(make_user(roles=("终审",)))
+    with commit():
+        response = editor.post(
+            reverse("admin:digests_weeklydigest_publish", args=[digest.pk])
+        )
+    assert response.status_code == 302
+    assert "本周头条" in DigestRendering.objects.get(digest=digest).body
+    with django_assert_num_queries(1):
+        assert "本周头条" in main_text(client, digest)
