@@ -146,7 +146,11 @@ def published_page(pk: int) -> Page | None:
     rows = DigestRendering.objects.raw(
         f"SELECT r.* FROM {rendering} r JOIN {digest} d ON d.id = r.digest_id"
         " WHERE d.id = %s AND d.status = %s AND d.published_at <= %s",
-        [pk, WeeklyDigest.Status.PUBLISHED, timezone.now()],
+        [
+            pk,
+            WeeklyDigest.Status.PUBLISHED,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        ],
     )
     stored = next(iter(rows), None)
     if stored is None or not is_current(stored):

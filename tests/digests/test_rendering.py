@@ -288,3 +288,18 @@ def test_publishing_in_the_admin_stores_the_page_readers_get(
     assert "本周头条" in DigestRendering.objects.get(digest=digest).body
     with django_assert_num_queries(1):
         assert "本周头条" in main_text(client, digest)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"status": "draft"}, {"published_at": "future"}],
+    ids=["draft", "scheduled"],
+)
+def test_a_stored_page_is_served_only_while_its_digest_is_public(client, week, change):
+    """Checked by the one query itself, even if the stored page were still there."""
+    if change.get("published_at"):
+        change = {"published_at": timezone.now() + datetime.timedelta(minutes=1)}
+    digest = week["digest"]
+    type(digest).objects.filter(pk=digest.pk).update(**change)  # no signals
+    assert DigestRendering.objects.filter(digest=digest).exists()
+    assert client.get(digest.get_absolute_url()).status_code == 404
