@@ -1,6 +1,6 @@
 """Benchmark the public site under gunicorn (2 sync workers) with wrk.
 
-    .venv/bin/python bench/site_bench.py [--duration 10] [--connections 8]
+    .venv/bin/python bench/site_bench.py [--duration 5] [--rounds 3] [--connections 8]
 
 Seeds the reference page into a throwaway SQLite database under var/bench/, serves it on
 127.0.0.1, and loads the digest, an article and the column page, with the page cache
@@ -119,7 +119,8 @@ def wrk(url: str, duration: int, connections: int) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per page (median)")
     parser.add_argument("--connections", type=int, default=8)
     options = parser.parse_args()
 
@@ -164,16 +165,24 @@ def main():
                 for _ in range(20):  # warm up: renditions, connections, caches
                     body = server.get(path)
                 sizes[name] = len(body)
-            for name, path in mode_pages.items():
-                results[mode, name] = wrk(
-                    server.base + path, options.duration, options.connections
-                ) | {"bytes": sizes[name]}
+            # Pages take turns, several rounds, and each keeps its median round: the
+            # machine's speed drifts, and a ratio of two runs minutes apart drifts with it.
+            runs = {name: [] for name in mode_pages}
+            for _ in range(options.rounds):
+                for name, path in mode_pages.items():
+                    runs[name].append(
+                        wrk(server.base + path, options.duration, options.connections)
+                    )
+            for name, rounds in runs.items():
+                median = sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2]
+                results[mode, name] = median | {"bytes": sizes[name]}
         finally:
             server.stop()
 
     print(
         f"\ngunicorn 2 sync workers, wrk {options.connections} connections, "
-        f"{options.duration} s per run, cache {environment(0)['CACHE_URL']}\n"
+        f"median of {options.rounds} runs of {options.duration} s taking turns, "
+        f"cache {environment(0)['CACHE_URL']}\n"
     )
     print(
         f"{'page':<10}{'mode':<10}{'bytes':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs bare':>9}"
