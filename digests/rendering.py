@@ -206,8 +206,8 @@ def store(digest: WeeklyDigest, page: Page, *, replacing=None) -> None:
 
 
 def refresh(digest_ids) -> None:
-    """Render the public body of each published digest among `digest_ids` afresh; drop
-    the stored body of the others (unpublished, scheduled, deleted)."""
+    """Render the public page of each published digest among `digest_ids` afresh; drop
+    the stored page of the others (unpublished, scheduled, deleted)."""
     digest_ids = set(digest_ids)
     digests = WeeklyDigest.objects.filter(pk__in=digest_ids).select_related(*RELATED)
     live = list(digests.published())

@@ -249,6 +249,7 @@ def test_a_failed_rendering_leaves_no_outdated_page(client, week, commit, caplog
     with mock.patch.object(rendering, "render_page", side_effect=RuntimeError("boom")):
         with commit():
             _save(week["lead"], headline="改过的头条")
+    assert "boom" in caplog.text  # logged, not raised into the editor's saved edit
     assert not DigestRendering.objects.filter(digest=week["digest"]).exists()
     assert "改过的头条" in page_html(client, week["digest"])
 
