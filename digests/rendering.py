@@ -6,8 +6,8 @@ readers ask for it far more often than editors change it. So, as county CMSs pub
 static pages, its parts (`Page`) are rendered when something they show changes (the
 digest, its items and briefs, an article in it, a photo placed in one, a column of its
 breadcrumb) and kept in `DigestRendering`; the page then costs one query. The rendering
-is redone right after the change commits, in the editor's request, so readers never
-see an outdated page.
+is dropped in the editor's transaction and redone right after the commit, in the
+editor's request, so readers never see an outdated page.
 
 A stored page is used only while it is current: rendered by the same templates and code
 (`fingerprint`), and before `valid_until`, when a scheduled story it leaves out goes
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -29,7 +30,6 @@ from django.utils.safestring import mark_safe
 
 from articles.models import Article, ArticlePhoto, Column
 from media.models import Photo
-from wuxi_news import cache as page_cache
 
 from .models import Brief, DigestItem, DigestRendering, WeeklyDigest
 from .services import build_document
@@ -226,41 +226,54 @@ def refresh(digest_ids) -> None:
 
 
 def content_changed(sender, instance, **kwargs) -> None:
-    """Note what a save or delete changed; the digests showing it render after commit.
+    """A save or delete of something stored pages show: drop those pages at once, in the
+    editor's transaction, so that from the commit on no reader gets them (readers render
+    the page meanwhile); render them anew right after the commit.
 
     Changes gather on the connection; the first of the callbacks to run after the
     commit renders them all, the others find nothing left. (What a rolled-back
     transaction noted is rendered again with the next change: harmless.)
     """
+    if sender is Column and kwargs.get("created"):
+        return  # a new column has no digests yet
+    kind, pk, showing = _pages_showing(sender, instance)
+    DigestRendering.objects.filter(showing).delete()
     changes = transaction.get_connection().__dict__.setdefault(
         "digest_changes", {"digests": set(), "articles": set(), "photos": set()}
     )
-    if sender is Column:
-        if not kwargs.get("created"):  # a new column has no digests yet
-            changes["columns"] = True
-    elif sender is WeeklyDigest:
-        changes["digests"].add(instance.pk)
-    elif sender in (DigestItem, Brief):
-        changes["digests"].add(instance.digest_id)
-    elif sender is Article:
-        changes["articles"].add(instance.pk)
-    elif sender is ArticlePhoto:
-        changes["articles"].add(instance.article_id)
-    elif sender is Photo:
-        changes["photos"].add(instance.pk)
+    if kind in changes:
+        changes[kind].add(pk)
     # Runs at once outside a transaction. robust: a failure is logged, not raised into
     # the editor's finished save; the pages concerned then render on request.
     transaction.on_commit(_flush, robust=True)
+
+
+def _pages_showing(sender, instance) -> tuple[str, int, Q]:
+    """What changed, as (kind, id), and which stored pages show it."""
+    if sender is WeeklyDigest:
+        return "digests", instance.pk, Q(digest_id=instance.pk)
+    if sender in (DigestItem, Brief):
+        return "digests", instance.digest_id, Q(digest_id=instance.digest_id)
+    if sender is Article:
+        return "articles", instance.pk, Q(digest__items__article_id=instance.pk)
+    if sender is ArticlePhoto:
+        article = instance.article_id
+        return "articles", article, Q(digest__items__article_id=article)
+    if sender is Photo:
+        return (
+            "photos",
+            instance.pk,
+            Q(digest__items__article__placements__photo=instance.pk),
+        )
+    # A column's name is in the breadcrumb of every digest under it. Columns change
+    # rarely and digests are many: their stored pages go, readers render them anew.
+    return "columns", instance.pk, Q()
 
 
 def _flush() -> None:
     changes = transaction.get_connection().__dict__.pop("digest_changes", None)
     if not changes:
         return
-    if changes.get("columns"):
-        # A column's name is in the breadcrumb of every digest under it. Columns change
-        # rarely and digests are many: drop the stored pages, readers render them anew.
-        DigestRendering.objects.all().delete()
     articles = set(changes["articles"])
     if changes["photos"]:
         articles |= set(
@@ -275,7 +288,7 @@ def _flush() -> None:
                 "digest_id", flat=True
             )
         )
-    if not digests and not changes.get("columns"):
+    if not digests:
         return
     try:
         refresh(digests)
@@ -283,10 +296,6 @@ def _flush() -> None:
         # Never leave an outdated page behind.
         DigestRendering.objects.filter(digest_id__in=digests).delete()
         raise
-    finally:
-        # The page cache renewed itself at commit; a reader served in the meantime
-        # may have had the previous stored page cached under the new generation.
-        page_cache.new_generation()
 
 
 # What the stored page shows, and so what its rendering depends on.

@@ -167,10 +167,14 @@ def _save(instance, **changes):
     instance.save()
 
 
-def test_editing_the_digest_renders_it_in_the_editors_request(client, week, commit):
-    """Not on the next reader's: the stored page is already new when the save returns."""
+def test_an_edit_drops_the_page_in_its_transaction_and_renders_it_after_commit(
+    week, commit
+):
+    """From the commit on no reader gets the outdated page, and the new one is ready
+    when the editor's save returns, not left to the next reader."""
     with commit():
         _save(week["lead"], headline="改过的头条")
+        assert not DigestRendering.objects.filter(digest=week["digest"]).exists()
     stored = DigestRendering.objects.get(digest=week["digest"])
     assert "改过的头条" in stored.body
 
