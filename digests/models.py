@@ -173,7 +173,7 @@ class DigestRendering(models.Model):
 
     Kept beside the digest rather than on it: it is derived data, not part of the
     digest's revisions, and is rewritten without touching the digest's own row.
-    Text parts are stored as text and escaped when shown; `head` and `body` are HTML.
+    `title` is text, escaped when shown; `head` and `body` are HTML.
     """
 
     digest = models.OneToOneField(
@@ -183,9 +183,6 @@ class DigestRendering(models.Model):
         related_name="rendering",
     )
     title = models.TextField()
-    description = models.TextField()
-    og_title = models.TextField()
-    og_description = models.TextField()
     image_url = models.TextField(blank=True)
     head = models.TextField()
     body = models.TextField()

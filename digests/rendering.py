@@ -49,15 +49,7 @@ CODE_VERSION = 1
 RELATED = ("column__parent__parent",)
 
 # The stored parts of the page (the DigestRendering fields of the same names).
-PARTS = (
-    "title",
-    "description",
-    "og_title",
-    "og_description",
-    "image_url",
-    "head",
-    "body",
-)
+PARTS = ("title", "image_url", "head", "body")
 
 
 @dataclass
@@ -65,11 +57,8 @@ class Page:
     """The digest's own parts of its page; base.html adds what varies per request."""
 
     title: str
-    description: str
-    og_title: str
-    og_description: str
     image_url: str
-    head: str  # HTML: the column's and the digest's meta tags
+    head: str  # HTML: the column's and the digest's meta tags, description, Open Graph
     body: str  # HTML: breadcrumb, preview note (staff), the digest
 
 
@@ -104,14 +93,15 @@ def render_page(digest: WeeklyDigest, *, public: bool = True) -> Page:
         document = document.without_unpublished()
     photos = [photo for story in document.stories for photo in story.photos]
     image = photos[0].photo.image if photos and photos[0].photo else None
-    context = {"digest": digest, "document": document, "column": digest.column}
-    dated = f"{digest.title}({digest.issued_on:%Y-%m-%d})"
-    lead = document.lead.headline if document.lead else ""
+    context = {
+        "digest": digest,
+        "document": document,
+        "column": digest.column,
+        "dated": f"{digest.title}({digest.issued_on:%Y-%m-%d})",
+        "lead": document.lead.headline if document.lead else "",
+    }
     return Page(
         title=f"{digest.title} - {digest.column.name} - {settings.SITE['NAME']}",
-        description=f"{dated}:{lead}" if lead else dated,
-        og_title=dated,
-        og_description=lead or digest.title,
         image_url=image.url if image else "",
         head=render_to_string("digests/_head.html", context),
         body=render_to_string("digests/_body.html", context),
