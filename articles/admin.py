@@ -10,7 +10,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from wuxi_news.revisions import FinalStateVersionAdmin
+from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .body import block_text
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
@@ -282,9 +282,9 @@ class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
             return redirect(back)
         action, remark = form.cleaned_data["action"], form.cleaned_data["remark"]
         try:
-            with reversion.create_revision():
-                reversion.set_user(request.user)
-                reversion.set_comment(dict(form.fields["action"].choices)[action])
+            with revision(
+                user=request.user, comment=dict(form.fields["action"].choices)[action]
+            ):
                 if action == "submit":
                     submit_article(article=article, user=request.user, remark=remark)
                 elif action == "approve":
@@ -312,8 +312,7 @@ class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
         succeeded, failures = 0, []
         for article in queryset:
             try:
-                with reversion.create_revision():
-                    reversion.set_user(request.user)
+                with revision(user=request.user):
                     service(article=article, user=request.user)
                 succeeded += 1
             except (PermissionDenied, ValidationError) as error:

@@ -9,7 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from articles.admin import EditLockMixin
-from wuxi_news.revisions import FinalStateVersionAdmin
+from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm
@@ -130,9 +130,7 @@ class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersion
         return digest
 
     def _fill(self, request, digest: WeeklyDigest) -> None:
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            reversion.set_comment("填入本周稿件")
+        with revision(user=request.user, comment="填入本周稿件"):
             added = fill_digest(digest=digest)
         if added:
             messages.success(
@@ -162,9 +160,7 @@ class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersion
         if not self.has_publish_permission(request):
             raise PermissionDenied
         back = reverse("admin:digests_weeklydigest_change", args=[digest.pk])
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            reversion.set_comment("发布")
+        with revision(user=request.user, comment="发布"):
             check = publish_digest(
                 digest=digest,
                 user=request.user,
@@ -194,8 +190,7 @@ class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersion
         digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        with reversion.create_revision():
-            reversion.set_user(request.user)
+        with revision(user=request.user, comment="撤销发布"):
             unpublish_digest(digest=digest, user=request.user)
         messages.success(request, f"{digest} 已撤销发布,改为草稿。")
         return redirect("admin:digests_weeklydigest_change", digest.pk)

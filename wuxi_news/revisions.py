@@ -11,6 +11,16 @@ def _add_fresh_to_revision(obj) -> None:
     reversion.add_to_revision(type(obj)._default_manager.get(pk=obj.pk))
 
 
+@contextmanager
+def revision(*, user, comment: str = ""):
+    """Record what the block saves as one revision signed by `user`."""
+    with reversion.create_revision():
+        reversion.set_user(user)
+        if comment:
+            reversion.set_comment(comment)
+        yield
+
+
 class FinalStateVersionAdmin(VersionAdmin):
     """Records a revision of the object as it stands after its inlines are saved.
 
