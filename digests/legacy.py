@@ -401,6 +401,6 @@ def render_legacy_text(document: DigestDocument) -> str:
     if document.briefs:
         out.extend(["", BRIEFS_HEADING, ""])
         for brief in document.briefs:
-            out.extend([f">>{brief.line}", ""])
+            out.extend([brief.page_line, ""])
     out.append(QR_LINE)
     return "\n".join(out)

@@ -1,6 +1,8 @@
 import datetime
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -9,7 +11,30 @@ from django.utils import timezone
 from articles.models import Article, Column
 from wuxi_news.text import clean_text
 
+from .structure import BriefLine
+
 DEFAULT_TITLE = "见“政”巫溪这一周"
+# A new digest goes to this column when several exist.
+DEFAULT_COLUMN_SLUG = "wxyw"
+DEFAULT_COLUMN_NAME = "巫溪要闻"
+
+# A day written at the start of a brief's text, which the page adds by itself:
+# `19日,`, `19日，`, `19日 `, `>>19日,`, `12月19日,`. Only a day followed by a
+# separator counts (`\d` also matches full-width digits), so `19日至21日,…`, `19日上午,…` or `19日晚…` stay as written.
+_LEADING_DAY = re.compile(
+    r"^(?:>>|》》|＞＞|[●◆■])?\s*(?:(?P<month>\d{1,2})\s*月\s*)?(?P<day>\d{1,2})\s*日"
+    r"(?:\s*[,，、]\s*|\s+|$)"
+)
+
+
+def default_column() -> Column | None:
+    """The column a new digest starts in: the only one, else 巫溪要闻."""
+    columns = list(Column.objects.order_by("pk")[:2])
+    if len(columns) == 1:
+        return columns[0]
+    return Column.objects.filter(
+        Q(slug=DEFAULT_COLUMN_SLUG) | Q(name=DEFAULT_COLUMN_NAME)
+    ).first()
 
 
 class WeeklyDigestQuerySet(models.QuerySet):
@@ -162,10 +187,37 @@ class Brief(models.Model):
         self.text = clean_text(self.text).strip()
         super().save(*args, **kwargs)
 
+    def clean(self):
+        """Drop a day typed at the start of the text; refuse one that is not the date."""
+        self.text = clean_text(self.text or "").strip()
+        if self.happened_on is None:
+            return
+        while match := _LEADING_DAY.match(self.text):
+            day, month = int(match["day"]), match["month"]
+            if day != self.happened_on.day or (
+                month and int(month) != self.happened_on.month
+            ):
+                typed = self.text[: match.end()].rstrip(" ,，、")
+                raise ValidationError(
+                    {
+                        "text": f"内容开头写的是“{typed}”,但简讯日期是"
+                        f"{self.happened_on.month}月{self.happened_on.day}日。"
+                        f"请改正日期,或删去内容开头的日期"
+                        f"(页面会自动加上“{self.happened_on.day}日,”)。"
+                    }
+                )
+            self.text = self.text[match.end() :].strip()
+        if not self.text:
+            raise ValidationError({"text": "简讯内容不能只有日期。"})
+
+    @property
+    def document_line(self) -> BriefLine:
+        return BriefLine(self.happened_on, self.text)
+
     @property
     def line(self) -> str:
         """The brief as the page prints it after the `>>` marker: `12日,…`."""
-        return f"{self.happened_on.day}日,{self.text}"
+        return self.document_line.line
 
 
 class DigestRendering(models.Model):

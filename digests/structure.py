@@ -60,6 +60,9 @@ class DaySection:
         return f"{self.day.month}月{self.day.day}日"
 
 
+BRIEF_MARKER = ">>"
+
+
 @dataclass
 class BriefLine:
     happened_on: datetime.date
@@ -68,6 +71,11 @@ class BriefLine:
     @property
     def line(self) -> str:
         return f"{self.happened_on.day}日,{self.text}"
+
+    @property
+    def page_line(self) -> str:
+        """The line as the page and the legacy text print it: `>>12日,…`."""
+        return f"{BRIEF_MARKER}{self.line}"
 
 
 @dataclass
