@@ -1,7 +1,8 @@
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -42,10 +43,26 @@ class DigestItemInline(admin.TabularInline):
         return item.article.news_on if item.article_id else "—"
 
 
+def reader_line(brief: Brief) -> str:
+    """The brief's line as the public page prints it, or a dash while incomplete."""
+    if brief.happened_on is None or not brief.text:
+        return "—"
+    return brief.document_line.page_line
+
+
 class BriefInline(admin.TabularInline):
     model = Brief
     extra = 0
-    fields = ["order", "happened_on", "text"]
+    fields = ["order", "happened_on", "text", "reader_line"]
+    readonly_fields = ["reader_line"]
+
+    class Media:
+        # Keeps 读者看到 current while the editor types (asks brief_line_view).
+        js = ["digests/brief_lines.js"]
+
+    @admin.display(description="读者看到")
+    def reader_line(self, brief):
+        return reader_line(brief)
 
 
 @admin.register(WeeklyDigest)
@@ -85,6 +102,37 @@ class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersion
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # 保存并填入本周稿件: fill after the typed rows are saved, in the same revision.
+        if "_fill" in request.POST:
+            added = fill_digest(digest=form.instance)
+            self._announce_fill(request, form.instance, added, saved=True)
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._comment_fill(request, entry)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._comment_fill(request, entry)
+        return entry
+
+    def _comment_fill(self, request, entry) -> None:
+        if "_fill" in request.POST and reversion.is_active():
+            reversion.set_comment(f"{entry.get_change_message()} 填入本周稿件。")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_fill" in request.POST:
+            return redirect("admin:digests_weeklydigest_change", obj.pk)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_fill" in request.POST:
+            return redirect("admin:digests_weeklydigest_change", obj.pk)
+        return super().response_change(request, obj)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not DigestItem:
             return super().save_formset(request, form, formset, change)
@@ -106,9 +154,9 @@ class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersion
         wrap = self.admin_site.admin_view
         return [
             path(
-                "<path:object_id>/fill/",
-                wrap(self.fill_view),
-                name="digests_weeklydigest_fill",
+                "brief-line/",
+                wrap(self.brief_line_view),
+                name="digests_weeklydigest_brief_line",
             ),
             path(
                 "<path:object_id>/publish/",
@@ -123,27 +171,37 @@ class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersion
             *super().get_urls(),
         ]
 
-    def _digest_for_change(self, request, object_id) -> WeeklyDigest:
-        digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
-        if not self.has_change_permission(request, digest):
-            raise PermissionDenied
-        return digest
+    def _announce_fill(self, request, digest, added, *, saved=False) -> None:
+        done = "已保存," if saved else ""
+        if added:
+            messages.success(
+                request, f"{digest}:{done}新填入 {len(added)} 篇本周已发布的稿件。"
+            )
+        else:
+            messages.info(request, f"{digest}:{done}没有可以新填入的本周已发布稿件。")
 
     def _fill(self, request, digest: WeeklyDigest) -> None:
         with revision(user=request.user, comment="填入本周稿件"):
             added = fill_digest(digest=digest)
-        if added:
-            messages.success(
-                request, f"{digest}:新填入 {len(added)} 篇本周已发布的稿件。"
-            )
-        else:
-            messages.info(request, f"{digest}:没有可以新填入的本周已发布稿件。")
+        self._announce_fill(request, digest, added)
 
-    @method_decorator(require_POST)
-    def fill_view(self, request, object_id):
-        digest = self._digest_for_change(request, object_id)
-        self._fill(request, digest)
-        return redirect("admin:digests_weeklydigest_change", digest.pk)
+    def brief_line_view(self, request):
+        """读者看到 for a brief being typed: the line, or why it would be refused."""
+        if not (
+            self.has_add_permission(request) or self.has_change_permission(request)
+        ):
+            raise PermissionDenied
+        date_field = Brief._meta.get_field("happened_on").formfield()
+        try:
+            happened_on = date_field.clean(request.GET.get("happened_on", ""))
+        except ValidationError:
+            happened_on = None
+        brief = Brief(happened_on=happened_on, text=request.GET.get("text", ""))
+        try:
+            brief.clean()
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)})
+        return JsonResponse({"line": reader_line(brief)})
 
     @admin.action(description="填入本周已发布的稿件", permissions=["change"])
     def fill_selected(self, request, queryset):

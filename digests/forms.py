@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from articles.forms import StaleSaveFormMixin
 
-from .models import WeeklyDigest
+from .models import WeeklyDigest, default_column
 
 
 class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
@@ -16,6 +16,11 @@ class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A new digest starts in the usual column, so the first save does not fail.
+        if "column" in self.fields and self.initial.get("column") is None:
+            column = default_column()
+            if column is not None:
+                self.initial["column"] = column.pk
         # View-only users get a form without these fields.
         if "week_ends_on" in self.fields:
             self.fields["week_ends_on"].required = False

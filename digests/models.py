@@ -192,7 +192,9 @@ class Brief(models.Model):
         self.text = clean_text(self.text or "").strip()
         if self.happened_on is None:
             return
+        typed_day = False
         while match := _LEADING_DAY.match(self.text):
+            typed_day = True
             day, month = int(match["day"]), match["month"]
             if day != self.happened_on.day or (
                 month and int(month) != self.happened_on.month
@@ -207,7 +209,7 @@ class Brief(models.Model):
                     }
                 )
             self.text = self.text[match.end() :].strip()
-        if not self.text:
+        if typed_day and not self.text:
             raise ValidationError({"text": "简讯内容不能只有日期。"})
 
     @property

@@ -1,13 +1,17 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
+from reversion.models import Version
 
 from digests.models import DigestItem, WeeklyDigest
+from digests.services import build_document
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     add_item,
     make_article,
+    make_brief,
     make_column,
     make_digest,
     make_draft_digest,
@@ -48,16 +52,166 @@ def test_creating_a_digest_for_a_week_fills_in_the_end_and_date(client):
     assert digest.status == WeeklyDigest.Status.DRAFT
 
 
-def test_fill_button_adds_the_weeks_articles(client):
+def add_url():
+    return reverse("admin:digests_weeklydigest_add")
+
+
+def brief_line_url():
+    return reverse("admin:digests_weeklydigest_brief_line")
+
+
+def test_a_new_digest_starts_in_the_only_column(client):
+    column = make_column(name="县内新闻", slug="xnxw")
+    client.force_login(make_user(roles=["编辑"]))
+    response = client.get(add_url())
+    assert response.context["adminform"].form["column"].value() == column.pk
+    data = admin_form_data(response, week_starts_on="2024-12-09")
+    assert client.post(add_url(), data).status_code == 302
+    assert WeeklyDigest.objects.get().column == column
+
+
+def test_a_new_digest_starts_in_wuxi_news_among_several_columns(client):
+    make_column(name="通知公告", slug="tzgg")
+    column = make_column(name="巫溪要闻", slug="wxyw")
+    client.force_login(make_user(roles=["编辑"]))
+    form = client.get(add_url()).context["adminform"].form
+    assert form["column"].value() == column.pk
+
+
+def test_save_and_fill_creates_the_digest_and_fills_it_in_one_post(client):
+    column = make_column()
+    first = make_article(column=column, news_on=MONDAY + datetime.timedelta(days=1))
+    second = make_article(column=column, news_on=MONDAY + datetime.timedelta(days=3))
+    make_article(column=column, news_on=MONDAY - datetime.timedelta(days=1))
+    client.force_login(make_user(roles=["编辑"]))
+    add_page = client.get(add_url())
+    assert 'name="_fill"' in add_page.content.decode()
+    data = admin_form_data(add_page, week_starts_on="2024-12-09", _fill="1")
+    response = client.post(add_url(), data)
+    digest = WeeklyDigest.objects.get()
+    assert response.status_code == 302 and response.url == change_url(digest)
+    assert [item.article for item in digest.items.all()] == [first, second]
+    assert digest.week_ends_on == datetime.date(2024, 12, 15)
+    page = client.get(response.url).content.decode()
+    assert "已保存,新填入 2 篇本周已发布的稿件" in page
+    assert page.count('class="form-row has_original') >= 2
+    # One revision holds the digest with the rows it was filled with.
+    [version] = Version.objects.get_for_object(digest)
+    assert "填入本周稿件" in version.revision.comment
+    assert (
+        version.revision.version_set.filter(content_type__model="digestitem").count()
+        == 2
+    )
+
+
+def test_save_and_fill_with_a_mistake_keeps_what_was_typed_and_fills_nothing(client):
+    column = make_column()
+    make_article(column=column, news_on=MONDAY)
+    client.force_login(make_user(roles=["编辑"]))
+    data = admin_form_data(client.get(add_url()), title="本期标题改过", _fill="1")
+    data |= {
+        "briefs-TOTAL_FORMS": "1",
+        "briefs-0-order": "0",
+        "briefs-0-happened_on": "2024-12-12",
+        "briefs-0-text": "县图书馆延长周末开放时间。",
+    }
+    response = client.post(add_url(), data)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "本周起" in content and "这个字段是必填项" in content
+    assert "本期标题改过" in content and "县图书馆延长周末开放时间。" in content
+    assert not WeeklyDigest.objects.exists() and not DigestItem.objects.exists()
+
+
+def test_save_and_fill_on_the_change_form_keeps_the_typed_edits(client):
     column = make_column()
     digest = draft_digest(column)
     article = make_article(column=column, news_on=MONDAY)
     client.force_login(make_user(roles=["编辑"]))
-    response = client.post(
-        reverse("admin:digests_weeklydigest_fill", args=[digest.pk]), follow=True
-    )
-    assert "新填入 1 篇" in response.content.decode()
+    data = admin_form_data(client.get(change_url(digest)), title="改过的标题")
+    response = client.post(change_url(digest), data | {"_fill": "1"}, follow=True)
+    assert "已保存,新填入 1 篇" in response.content.decode()
+    digest.refresh_from_db()
+    assert digest.title == "改过的标题"
     assert [item.article for item in digest.items.all()] == [article]
+
+
+def test_a_brief_row_shows_the_line_readers_see(client):
+    digest = draft_digest(make_column())
+    make_brief(digest, happened_on=datetime.date(2024, 12, 12), text="县里开会。")
+    client.force_login(make_user(roles=["编辑"]))
+    content = client.get(change_url(digest)).content.decode()
+    assert "读者看到" in content
+    [line] = build_document(digest).briefs
+    assert line.page_line == ">>12日,县里开会。"
+    cell = re.search(r'<td class="field-reader_line">\s*<p>(.*?)</p>', content)
+    assert cell[1] == "&gt;&gt;12日,县里开会。"
+    public = client.get(digest.get_absolute_url()).content.decode()
+    assert "<p>&gt;&gt;12日,县里开会。</p>" in public
+
+
+def brief_form_data(client, digest, text, happened_on="2024-12-19"):
+    data = admin_form_data(client.get(change_url(digest)))
+    return data | {
+        "briefs-TOTAL_FORMS": "1",
+        "briefs-0-order": "0",
+        "briefs-0-happened_on": happened_on,
+        "briefs-0-text": text,
+    }
+
+
+def test_a_brief_typed_with_its_day_is_saved_without_it(client):
+    digest = draft_digest(make_column())
+    client.force_login(make_user(roles=["编辑"]))
+    data = brief_form_data(client, digest, "19日,我县召开安全生产工作会议。")
+    assert client.post(change_url(digest), data).status_code == 302
+    assert [b.line for b in digest.briefs.all()] == ["19日,我县召开安全生产工作会议。"]
+
+
+def test_a_brief_typed_with_another_day_is_refused_and_kept(client):
+    digest = draft_digest(make_column())
+    client.force_login(make_user(roles=["编辑"]))
+    data = brief_form_data(client, digest, "18日,我县召开安全生产工作会议。")
+    response = client.post(change_url(digest), data)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "内容开头写的是“18日”,但简讯日期是12月19日" in content
+    assert "18日,我县召开安全生产工作会议。</textarea>" in content
+    assert not digest.briefs.exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "answer"),
+    [
+        (
+            {"happened_on": "2024-12-19", "text": "19日,我县召开会议。"},
+            {"line": ">>19日,我县召开会议。"},
+        ),
+        (
+            {"happened_on": "2024-12-19", "text": "县图书馆延长开放时间。"},
+            {"line": ">>19日,县图书馆延长开放时间。"},
+        ),
+        ({"happened_on": "", "text": "县图书馆延长开放时间。"}, {"line": "—"}),
+        ({"happened_on": "2024-12-19", "text": ""}, {"line": "—"}),
+        ({"happened_on": "不是日期", "text": "19日,开会。"}, {"line": "—"}),
+    ],
+)
+def test_the_line_readers_will_see_while_typing(client, params, answer):
+    client.force_login(make_user(roles=["编辑"]))
+    assert client.get(brief_line_url(), params).json() == answer
+
+
+def test_while_typing_another_day_says_why_it_will_be_refused(client):
+    client.force_login(make_user(roles=["编辑"]))
+    answer = client.get(
+        brief_line_url(), {"happened_on": "2024-12-19", "text": "18日,开会。"}
+    ).json()
+    assert "“18日”" in answer["error"] and "12月19日" in answer["error"]
+
+
+def test_the_typing_preview_is_for_those_who_may_edit_digests(client):
+    client.force_login(make_user(roles=["导出"]))
+    assert client.get(brief_line_url(), {"text": "x"}).status_code == 403
 
 
 def test_editor_reorders_and_moves_the_lead_through_the_form(client):
