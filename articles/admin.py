@@ -13,18 +13,15 @@ from django.views.decorators.http import require_POST
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .body import block_text
+from .editing import EditingAdminMixin, release_lock
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
 from .models import Article, ArticlePhoto, Column
 from .services import (
     approve_article,
     available_actions,
     can_edit_article,
-    current_lock,
-    display_name,
-    release_lock,
     return_article,
     submit_article,
-    take_lock,
     unpublish_article,
 )
 
@@ -37,72 +34,6 @@ if not reversion.is_registered(Article):
 # CKEditor 4 builds its toolbar with inline event handlers, so the article form alone
 # allows inline scripts; every other page keeps the strict policy from settings.
 ckeditor_csp = csp_update({"script-src": ["'unsafe-inline'"]})
-
-
-class EditLockMixin:
-    """Soft locks and workflow-safe restores for VersionAdmin subclasses.
-
-    Opening the change form takes the lock unless someone else holds it; then the page
-    says who and since when, with a link to take over. Saving releases it.
-    """
-
-    lock_noun = "此条目"
-    workflow_fields = ("status", "published_at")
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        if (
-            obj is not None
-            and request.method == "GET"
-            and self.has_change_permission(request, obj)
-        ):
-            lock = current_lock(obj=obj)
-            if (
-                lock
-                and lock.user_id != request.user.pk
-                and not request.GET.get("takeover")
-            ):
-                messages.warning(
-                    request,
-                    format_html(
-                        "{} 自 {} 起正在编辑{}。同时修改会被拒绝保存;"
-                        '如果对方已经离开,可以<a href="?takeover=1">接管编辑</a>。',
-                        display_name(lock.user),
-                        timezone.localtime(lock.since).strftime("%m月%d日 %H:%M"),
-                        self.lock_noun,
-                    ),
-                )
-            else:
-                if lock and lock.user_id != request.user.pk:
-                    messages.info(
-                        request,
-                        f"你已接管编辑,{display_name(lock.user)} 的编辑锁已解除。",
-                    )
-                take_lock(obj=obj, user=request.user)
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if (
-            obj is not None
-            and request.method == "POST"
-            and response.status_code == 302
-            and "_continue" not in request.POST
-        ):
-            release_lock(obj=obj, user=request.user)
-        return response
-
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring brings back content, never an old publication state.
-        request._workflow_state = (
-            self.model.objects.filter(pk=unquote(object_id))
-            .values(*self.workflow_fields)
-            .first()
-        )
-        return super().revision_view(request, object_id, version_id, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        for name, value in (getattr(request, "_workflow_state", None) or {}).items():
-            setattr(obj, name, value)
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Column)
@@ -164,7 +95,7 @@ class ArticlePhotoInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
+class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
     form = ArticleForm
     lock_noun = "这篇稿件"
     workflow_fields = ("status", "review_stage", "published_at")

@@ -11,47 +11,8 @@ from media.forms import PhotoUploadField, credit_from_photographer
 from media.models import Photo
 from people.models import Person
 
+from .editing import StaleSaveFormMixin
 from .models import Article, ArticlePhoto
-
-STALE_MESSAGE = (
-    "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
-    "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
-)
-
-
-class StaleSaveFormMixin(forms.Form):
-    """Refuses a save from a form opened before someone else's save (no silent overwrite).
-
-    The form carries the `updated_at` it was opened with; the model must have
-    `updated_at` and `updated_by`.
-    """
-
-    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.updated_at:
-            self.initial["seen_updated_at"] = self.instance.updated_at.isoformat()
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if not self.instance.pk:
-            return cleaned_data
-        current = (
-            type(self.instance)
-            .objects.select_related("updated_by")
-            .filter(pk=self.instance.pk)
-            .first()
-        )
-        seen = cleaned_data.get("seen_updated_at") or ""
-        if current and current.updated_at.isoformat() != seen:
-            who = current.updated_by
-            name = (who.get_full_name() or who.get_username()) if who else "其他人"
-            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
-            raise ValidationError(
-                STALE_MESSAGE.format(who=name, when=when), code="stale"
-            )
-        return cleaned_data
 
 
 class ArticleForm(StaleSaveFormMixin, forms.ModelForm):

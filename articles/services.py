@@ -1,13 +1,13 @@
 import datetime
 import re
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
-from .models import Article, Column, EditLock, Review
+from .editing import display_name
+from .models import Article, Column, Review
 
 
 def column_slug(name: str) -> str:
@@ -54,10 +54,6 @@ STAGE_ACTIONS = {
     Article.ReviewStage.SECOND: Review.Action.SECOND,
     Article.ReviewStage.FINAL: Review.Action.SIGN_OFF,
 }
-
-
-def display_name(user) -> str:
-    return (user.get_full_name() or user.get_username()).strip()
 
 
 def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
@@ -178,41 +174,6 @@ def unpublish_article(*, article: Article, user, reason: str = "") -> Article:
     _save_article(article, user)
     _record(article=article, user=user, action=Review.Action.UNPUBLISH, remark=reason)
     return article
-
-
-# --- Soft edit locks for articles and digests ---
-
-LOCK_MINUTES = 30
-
-
-def current_lock(*, obj: models.Model) -> EditLock | None:
-    """The lock someone holds on `obj`, if it is recent enough to mean anything."""
-    lock = (
-        EditLock.objects.select_related("user")
-        .filter(
-            content_type=ContentType.objects.get_for_model(obj),
-            object_id=obj.pk,
-            since__gte=timezone.now() - datetime.timedelta(minutes=LOCK_MINUTES),
-        )
-        .first()
-    )
-    return lock
-
-
-def take_lock(*, obj: models.Model, user) -> EditLock:
-    """Mark `obj` as being edited by `user` from now (taking it over if need be)."""
-    lock, _ = EditLock.objects.update_or_create(
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        defaults={"user": user, "since": timezone.now()},
-    )
-    return lock
-
-
-def release_lock(*, obj: models.Model, user) -> None:
-    EditLock.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, user=user
-    ).delete()
 
 
 def can_edit_article(*, user, article: Article) -> bool:

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from articles.admin import EditLockMixin
+from articles.editing import EditingAdminMixin
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .export_admin import DigestExportAdminMixin
@@ -49,7 +49,9 @@ class BriefInline(admin.TabularInline):
 
 
 @admin.register(WeeklyDigest)
-class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersionAdmin):
+class WeeklyDigestAdmin(
+    DigestExportAdminMixin, EditingAdminMixin, FinalStateVersionAdmin
+):
     form = WeeklyDigestForm
     lock_noun = "这一期每周要闻"
     list_display = ["title", "issued_on", "week", "column", "status", "published_at"]
