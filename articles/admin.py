@@ -9,7 +9,10 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
 
+import media.admin
+from media.models import Photo
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .body import block_text
@@ -19,7 +22,9 @@ from .models import Article, ArticlePhoto, Column
 from .services import (
     approve_article,
     available_actions,
+    can_change_photo,
     can_edit_article,
+    photo_locked_by,
     return_article,
     submit_article,
     unpublish_article,
@@ -36,8 +41,39 @@ if not reversion.is_registered(Article):
 ckeditor_csp = csp_update({"script-src": ["'unsafe-inline'"]})
 
 
+# The photo library follows the articles' rule: a photo placed in articles is changed
+# only by whoever may change all of them (once published, the final signer).
+admin.site.unregister(Photo)
+
+
+@admin.register(Photo)
+class PhotoAdmin(media.admin.PhotoAdmin):
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_change_photo(user=request.user, photo=obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or can_change_photo(user=request.user, photo=obj)
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        photo = self.get_object(request, unquote(object_id))
+        if request.method == "GET" and photo is not None:
+            locked = photo_locked_by(user=request.user, photo=photo)
+            if locked and self.has_view_permission(request, photo):
+                messages.info(
+                    request,
+                    "这张图片用于"
+                    + "、".join(f"《{article.headline}》" for article in locked)
+                    + ",你没有权限修改这些稿件,所以只能查看。",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Column)
-class ColumnAdmin(admin.ModelAdmin):
+class ColumnAdmin(VersionAdmin):
     list_display = ["name", "slug", "parent", "rank"]
     list_filter = ["parent"]
     search_fields = ["name", "slug"]
@@ -183,6 +219,12 @@ class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
                 "is_final_stage": article.review_stage == Article.ReviewStage.FINAL,
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ArticlePhotoInline):
+            kwargs["form_kwargs"] = {"user": request.user}
+        return kwargs
 
     def save_model(self, request, obj, form, change):
         if not change:

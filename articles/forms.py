@@ -13,6 +13,7 @@ from people.models import Person
 
 from .editing import StaleSaveFormMixin
 from .models import Article, ArticlePhoto
+from .services import photo_locked_by
 
 
 class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
@@ -75,8 +76,9 @@ class ArticlePhotoForm(forms.ModelForm):
         model = ArticlePhoto
         fields = ["after_paragraph", "order"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         photo = self.instance.photo if self.instance.photo_id else None
         if photo is not None:
             self.initial.setdefault("existing", photo.pk)
@@ -96,6 +98,8 @@ class ArticlePhotoForm(forms.ModelForm):
         if existing is None and not image:
             raise ValidationError("请上传图片,或从图片库选择一张已有图片。")
         credit_from_photographer(cleaned_data)
+        if existing is not None and self._changes_photo(existing, cleaned_data):
+            self._check_photo_may_change(existing)
         photo = existing or Photo()
         if image:
             photo.image = image
@@ -111,6 +115,29 @@ class ArticlePhotoForm(forms.ModelForm):
             raise ValidationError(error.messages) from error
         self._photo = photo
         return cleaned_data
+
+    @staticmethod
+    def _changes_photo(photo: Photo, cleaned_data: dict) -> bool:
+        if cleaned_data.get("image"):
+            return True
+        return any(
+            (cleaned_data.get(name) or ("" if name != "photographer" else None))
+            != getattr(photo, name)
+            for name in PHOTO_FIELDS
+        )
+
+    def _check_photo_may_change(self, photo: Photo) -> None:
+        """A library photo placed elsewhere changes only if all its articles may."""
+        if self.user is None:
+            return
+        locked = photo_locked_by(user=self.user, photo=photo)
+        if locked:
+            raise ValidationError(
+                "这张图片也用于"
+                + "、".join(f"《{article.headline}》" for article in locked)
+                + ",你没有权限修改那些稿件,所以不能修改它的图片、说明或署名。"
+                "请上传一张新图片,或请有权限的人修改。"
+            )
 
     def save(self, commit=True):
         if self._photo is not None:

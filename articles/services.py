@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
+from media.models import Photo
+
 from .editing import display_name
 from .models import Article, Column, Review
 
@@ -177,11 +179,31 @@ def unpublish_article(*, article: Article, user, reason: str = "") -> Article:
 
 
 def can_edit_article(*, user, article: Article) -> bool:
-    """Reporters edit drafts; articles in review or published are edited by reviewers."""
+    """Whether `user` may change the article's text and photos at its current step.
+
+    A draft: anyone who writes articles. In review: whoever reviews the current stage,
+    or the final signer. Published or scheduled: only the final signer, because what
+    changes there is public at once (nothing public without 三审).
+    """
+    if not user.has_perm("articles.change_article"):
+        return False
     if article.status == Article.Status.DRAFT:
-        return user.has_perm("articles.change_article")
-    if article.status == Article.Status.REVIEW:
-        return any(user.has_perm(p) for p in REVIEW_PERMISSIONS.values())
-    return user.has_perm("articles.first_review_article") or user.has_perm(
-        "articles.publish_article"
+        return True
+    if article.status == Article.Status.REVIEW and can_review(
+        user=user, article=article
+    ):
+        return True
+    return user.has_perm("articles.publish_article")
+
+
+def photo_locked_by(*, user, photo: Photo) -> list[Article]:
+    """The articles placing `photo` that `user` may not change."""
+    articles = Article.objects.filter(placements__photo=photo).distinct()
+    return [a for a in articles if not can_edit_article(user=user, article=a)]
+
+
+def can_change_photo(*, user, photo: Photo) -> bool:
+    """A photo is changed only by whoever may change every article it is placed in."""
+    return user.has_perm("media.change_photo") and not photo_locked_by(
+        user=user, photo=photo
     )
