@@ -24,7 +24,25 @@ if not reversion.is_registered(WeeklyDigest):
     reversion.register(WeeklyDigest, follow=["items", "briefs"])
 
 
-class DigestItemInline(admin.TabularInline):
+class DigestPartInline(admin.TabularInline):
+    """Items and briefs follow their digest: once published, only its signer edits them."""
+
+    def _may(self, request, obj, action: str) -> bool:
+        if obj is not None and obj.status == WeeklyDigest.Status.PUBLISHED:
+            return request.user.has_perm("digests.publish_weeklydigest")
+        return request.user.has_perm(f"digests.{action}_{self.opts.model_name}")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, obj, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj, "delete")
+
+
+class DigestItemInline(DigestPartInline):
     model = DigestItem
     formset = DigestItemFormSet
     extra = 0
@@ -42,7 +60,7 @@ class DigestItemInline(admin.TabularInline):
         return item.article.news_on if item.article_id else "—"
 
 
-class BriefInline(admin.TabularInline):
+class BriefInline(DigestPartInline):
     model = Brief
     extra = 0
     fields = ["order", "happened_on", "text"]
