@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
@@ -101,6 +101,38 @@ class ArticlePhotoInline(admin.StackedInline):
             },
         )
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only: the photo as readers see it, not a list of empty form fields.
+            return [(None, {"fields": ["as_readers_see"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "as_readers_see"]
+
+    @admin.display(description="图片")
+    def as_readers_see(self, placement):
+        photo = placement.photo if placement.photo_id else None
+        if photo is None:
+            return "—"
+        image = (
+            format_html(
+                '<img src="{}" alt="{}" style="max-width:360px;max-height:240px">',
+                photo.image.url,
+                photo.description,
+            )
+            if photo.image
+            else "(图片待上传)"
+        )
+        return format_html(
+            '<figure style="margin:0">{}<figcaption style="margin-top:4px">{}'
+            "</figcaption></figure>"
+            '<p class="help">放在正文第 {} 段之后。</p>',
+            image,
+            photo.caption_line or "(无图片说明)",
+            placement.after_paragraph,
+        )
 
     @admin.display(description="缩略图")
     def thumbnail(self, placement):
@@ -226,10 +258,25 @@ class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
             kwargs["form_kwargs"] = {"user": request.user}
         return kwargs
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        request.workflow_form = getattr(form, "workflow", None)
+
+    def response_change(self, request, obj):
+        workflow = getattr(request, "workflow_form", None)
+        if workflow is None:
+            return super().response_change(request, obj)
+        # The edits are saved (the admin said so); now the button's step.
+        messages.success(request, f"《{obj.headline}》的修改已保存。")
+        self._act(request, obj, workflow)
+        return redirect("admin:articles_article_change", obj.pk)
 
     def get_urls(self):
         return [
@@ -243,21 +290,23 @@ class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
 
     @method_decorator(require_POST)
     def workflow_view(self, request, object_id):
-        """One workflow step from the buttons on the change form; permissions in services."""
+        """A workflow step from a page without the editable form (nothing to save)."""
         article = get_object_or_404(Article, pk=unquote(object_id))
         if not self.has_view_permission(request, article):
             raise PermissionDenied
-        form = WorkflowForm(request.POST)
-        back = reverse("admin:articles_article_change", args=[article.pk])
-        if not form.is_valid():
+        form = WorkflowForm(request.POST, user=request.user, article=article)
+        if form.is_valid():
+            self._act(request, article, form)
+        else:
             for errors in form.errors.values():
                 messages.error(request, " ".join(errors))
-            return redirect(back)
+        return redirect("admin:articles_article_change", article.pk)
+
+    def _act(self, request, article: Article, form: WorkflowForm) -> None:
+        """Run the step the workflow form asks for; permissions live in the services."""
         action, remark = form.cleaned_data["action"], form.cleaned_data["remark"]
         try:
-            with revision(
-                user=request.user, comment=dict(form.fields["action"].choices)[action]
-            ):
+            with revision(user=request.user, comment=form.label):
                 if action == "submit":
                     submit_article(article=article, user=request.user, remark=remark)
                 elif action == "approve":
@@ -273,13 +322,12 @@ class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
                     unpublish_article(article=article, user=request.user, reason=remark)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, " ".join(_messages(error)))
-            return redirect(back)
+            return
         # Handing the article on ends this person's editing session.
         release_lock(obj=article, user=request.user)
         messages.success(
             request, f"《{article.headline}》:{self.workflow_state(article)}。"
         )
-        return redirect(back)
 
     def _bulk(self, request, queryset, service, done: str):
         succeeded, failures = 0, []

@@ -214,6 +214,18 @@ class EditingAdminMixin:
             }
         )
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A read-only page has nothing to save, so no stale-save marker to show.
+        return [
+            (name, {**options, "fields": [
+                f for f in options["fields"] if f != "seen_updated_at"
+            ]})
+            for name, options in fieldsets
+        ]  # fmt: skip
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         # Restoring brings back content, never an old publication state.
         request._workflow_state = (

@@ -13,10 +13,15 @@ from people.models import Person
 
 from .editing import StaleSaveFormMixin
 from .models import Article, ArticlePhoto
-from .services import photo_locked_by
+from .services import available_actions, photo_locked_by
 
 
 class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
+    """The article, and the workflow button pressed with it (saved first, then acted)."""
+
+    user = None  # set per request by the admin
+    workflow = None
+
     class Meta:
         model = Article
         # Status, review stage and publication time change only through the workflow.
@@ -26,6 +31,20 @@ class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
         ]  # fmt: skip
         widgets = {"body": CKEditorWidget()}
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk and f"{WORKFLOW_PREFIX}-action" in self.data:
+            self.workflow = WorkflowForm(
+                self.data, prefix=WORKFLOW_PREFIX, user=self.user, article=self.instance
+            )
+            if not self.workflow.is_valid():
+                raise ValidationError(
+                    [m for errors in self.workflow.errors.values() for m in errors]
+                )
+        return cleaned_data
+
+
+WORKFLOW_PREFIX = "workflow"
 
 PHOTO_FIELDS = ["caption", "credit_role", "credit_name", "photographer", "alt_text"]
 
@@ -178,6 +197,23 @@ class WorkflowForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
+
+    def __init__(self, *args, user=None, article=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.article = user, article
+
+    def clean_action(self):
+        action = self.cleaned_data["action"]
+        if self.article is not None and action not in available_actions(
+            user=self.user, article=self.article
+        ):
+            label = dict(self.fields["action"].choices)[action]
+            raise ValidationError(f"这篇稿件现在不能由你执行“{label}”。")
+        return action
+
+    @property
+    def label(self) -> str:
+        return dict(self.fields["action"].choices)[self.cleaned_data["action"]]
 
     def clean_publish_at(self):
         value = self.cleaned_data.get("publish_at")
