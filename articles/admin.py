@@ -249,6 +249,8 @@ class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
                 ),
                 "reviews": article.reviews.all(),
                 "is_final_stage": article.review_stage == Article.ReviewStage.FINAL,
+                # A refused save shows the form again: the typed remark comes back too.
+                "workflow_remark": request.POST.get("workflow-remark", ""),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -58,11 +58,12 @@ class TestWorkflowButtonsSaveFirst:
             client.get(change_url(article)),
             headline="",
             body="<p>没保存的新写的一段。</p>",
-            **{"workflow-action": "submit"},
+            **{"workflow-action": "submit", "workflow-remark": "请审阅第二段"},
         )
         response = client.post(change_url(article), data)
         assert response.status_code == 200
         assert "没保存的新写的一段" in response.content.decode()  # back in the editor
+        assert ">请审阅第二段</textarea>" in response.content.decode()
         article.refresh_from_db()
         assert article.status == Article.Status.DRAFT
         assert article.body == "<p>原文。</p>"

@@ -1,6 +1,7 @@
 // Keeps this editor's soft lock alive while the change form is open, and gives it back
 // when the page is left without saving (the save itself releases it on the server).
-(function () {
+// Loaded in <head> with the admin's media: start once the form exists.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var form = document.querySelector("#content-main form[method=post]");
   var token = form && form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -63,4 +64,4 @@
       navigator.sendBeacon(url, body("release"));
     }
   });
-})();
+});
