@@ -236,6 +236,21 @@ def test_column_filters_by_official(client):
     ]
 
 
+def test_column_month_of_december_9999_is_a_month_like_any_other(client):
+    column = make_column()
+    make_article(column=column, news_on=datetime.date(2024, 12, 3))
+    response = client.get(_column_url(column, month="9999-12"))
+    assert response.status_code == 200
+    assert "共找到 0 条" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999", "9" * 5000])
+def test_column_page_number_out_of_range_is_404_like_django_paginators(client, page):
+    column = make_column()
+    make_article(column=column)
+    assert client.get(_column_url(column, page=page)).status_code == 404
+
+
 def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
     column = make_column()
     by_headline = make_article(column=column, headline="王中到大河乡调研")
@@ -252,8 +267,11 @@ def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["official=abc", "official=999999", "month=2024-13", "month=x", "q="]
-)
+    "query",
+    ["official=abc", "official=999999", "month=2024-13", "month=x", "q=",
+     "month=99999999999999999999-1", "month=0000-01",
+     "official=99999999999999999999", "official=-1"],
+)  # fmt: skip
 def test_column_ignores_filter_values_it_cannot_use(client, query):
     column = make_column()
     article = make_article(column=column)
