@@ -4,27 +4,29 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
 
+import media.admin
+from media.models import Photo
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .body import block_text
+from .editing import EditingAdminMixin, release_lock
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
 from .models import Article, ArticlePhoto, Column
 from .services import (
     approve_article,
     available_actions,
+    can_change_photo,
     can_edit_article,
-    current_lock,
-    display_name,
-    release_lock,
+    photo_locked_by,
     return_article,
     submit_article,
-    take_lock,
     unpublish_article,
 )
 
@@ -39,74 +41,39 @@ if not reversion.is_registered(Article):
 ckeditor_csp = csp_update({"script-src": ["'unsafe-inline'"]})
 
 
-class EditLockMixin:
-    """Soft locks and workflow-safe restores for VersionAdmin subclasses.
+# The photo library follows the articles' rule: a photo placed in articles is changed
+# only by whoever may change all of them (once published, the final signer).
+admin.site.unregister(Photo)
 
-    Opening the change form takes the lock unless someone else holds it; then the page
-    says who and since when, with a link to take over. Saving releases it.
-    """
 
-    lock_noun = "此条目"
-    workflow_fields = ("status", "published_at")
+@admin.register(Photo)
+class PhotoAdmin(media.admin.PhotoAdmin):
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_change_photo(user=request.user, photo=obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or can_change_photo(user=request.user, photo=obj)
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        if (
-            obj is not None
-            and request.method == "GET"
-            and self.has_change_permission(request, obj)
-        ):
-            lock = current_lock(obj=obj)
-            if (
-                lock
-                and lock.user_id != request.user.pk
-                and not request.GET.get("takeover")
-            ):
-                messages.warning(
+        photo = self.get_object(request, unquote(object_id))
+        if request.method == "GET" and photo is not None:
+            locked = photo_locked_by(user=request.user, photo=photo)
+            if locked and self.has_view_permission(request, photo):
+                messages.info(
                     request,
-                    format_html(
-                        "{} 自 {} 起正在编辑{}。同时修改会被拒绝保存;"
-                        '如果对方已经离开,可以<a href="?takeover=1">接管编辑</a>。',
-                        display_name(lock.user),
-                        timezone.localtime(lock.since).strftime("%m月%d日 %H:%M"),
-                        self.lock_noun,
-                    ),
+                    "这张图片用于"
+                    + "、".join(f"《{article.headline}》" for article in locked)
+                    + ",你没有权限修改这些稿件,所以只能查看。",
                 )
-            else:
-                if lock and lock.user_id != request.user.pk:
-                    messages.info(
-                        request,
-                        f"你已接管编辑,{display_name(lock.user)} 的编辑锁已解除。",
-                    )
-                take_lock(obj=obj, user=request.user)
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if (
-            obj is not None
-            and request.method == "POST"
-            and response.status_code == 302
-            and "_continue" not in request.POST
-        ):
-            release_lock(obj=obj, user=request.user)
-        return response
-
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring brings back content, never an old publication state.
-        request._workflow_state = (
-            self.model.objects.filter(pk=unquote(object_id))
-            .values(*self.workflow_fields)
-            .first()
-        )
-        return super().revision_view(request, object_id, version_id, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        for name, value in (getattr(request, "_workflow_state", None) or {}).items():
-            setattr(obj, name, value)
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Column)
-class ColumnAdmin(admin.ModelAdmin):
+class ColumnAdmin(VersionAdmin):
     list_display = ["name", "slug", "parent", "rank"]
     list_filter = ["parent"]
     search_fields = ["name", "slug"]
@@ -134,6 +101,38 @@ class ArticlePhotoInline(admin.StackedInline):
             },
         )
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only: the photo as readers see it, not a list of empty form fields.
+            return [(None, {"fields": ["as_readers_see"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "as_readers_see"]
+
+    @admin.display(description="图片")
+    def as_readers_see(self, placement):
+        photo = placement.photo if placement.photo_id else None
+        if photo is None:
+            return "—"
+        image = (
+            format_html(
+                '<img src="{}" alt="{}" style="max-width:360px;max-height:240px">',
+                photo.image.url,
+                photo.description,
+            )
+            if photo.image
+            else "(图片待上传)"
+        )
+        return format_html(
+            '<figure style="margin:0">{}<figcaption style="margin-top:4px">{}'
+            "</figcaption></figure>"
+            '<p class="help">放在正文第 {} 段之后。</p>',
+            image,
+            photo.caption_line or "(无图片说明)",
+            placement.after_paragraph,
+        )
 
     @admin.display(description="缩略图")
     def thumbnail(self, placement):
@@ -164,7 +163,7 @@ class ArticlePhotoInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
+class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
     form = ArticleForm
     lock_noun = "这篇稿件"
     workflow_fields = ("status", "review_stage", "published_at")
@@ -250,13 +249,36 @@ class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
                 ),
                 "reviews": article.reviews.all(),
                 "is_final_stage": article.review_stage == Article.ReviewStage.FINAL,
+                # A refused save shows the form again: the typed remark comes back too.
+                "workflow_remark": request.POST.get("workflow-remark", ""),
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ArticlePhotoInline):
+            kwargs["form_kwargs"] = {"user": request.user}
+        return kwargs
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        request.workflow_form = getattr(form, "workflow", None)
+
+    def response_change(self, request, obj):
+        workflow = getattr(request, "workflow_form", None)
+        if workflow is None:
+            return super().response_change(request, obj)
+        # The edits are saved (the admin said so); now the button's step.
+        messages.success(request, f"《{obj.headline}》的修改已保存。")
+        self._act(request, obj, workflow)
+        return redirect("admin:articles_article_change", obj.pk)
 
     def get_urls(self):
         return [
@@ -270,21 +292,23 @@ class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
 
     @method_decorator(require_POST)
     def workflow_view(self, request, object_id):
-        """One workflow step from the buttons on the change form; permissions in services."""
+        """A workflow step from a page without the editable form (nothing to save)."""
         article = get_object_or_404(Article, pk=unquote(object_id))
         if not self.has_view_permission(request, article):
             raise PermissionDenied
-        form = WorkflowForm(request.POST)
-        back = reverse("admin:articles_article_change", args=[article.pk])
-        if not form.is_valid():
+        form = WorkflowForm(request.POST, user=request.user, article=article)
+        if form.is_valid():
+            self._act(request, article, form)
+        else:
             for errors in form.errors.values():
                 messages.error(request, " ".join(errors))
-            return redirect(back)
+        return redirect("admin:articles_article_change", article.pk)
+
+    def _act(self, request, article: Article, form: WorkflowForm) -> None:
+        """Run the step the workflow form asks for; permissions live in the services."""
         action, remark = form.cleaned_data["action"], form.cleaned_data["remark"]
         try:
-            with revision(
-                user=request.user, comment=dict(form.fields["action"].choices)[action]
-            ):
+            with revision(user=request.user, comment=form.label):
                 if action == "submit":
                     submit_article(article=article, user=request.user, remark=remark)
                 elif action == "approve":
@@ -300,13 +324,12 @@ class ArticleAdmin(EditLockMixin, FinalStateVersionAdmin):
                     unpublish_article(article=article, user=request.user, reason=remark)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, " ".join(_messages(error)))
-            return redirect(back)
+            return
         # Handing the article on ends this person's editing session.
         release_lock(obj=article, user=request.user)
         messages.success(
             request, f"《{article.headline}》:{self.workflow_state(article)}。"
         )
-        return redirect(back)
 
     def _bulk(self, request, queryset, service, done: str):
         succeeded, failures = 0, []

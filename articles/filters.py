@@ -4,6 +4,7 @@ Both filter sets read the same query string, so one form filters articles and di
 """
 
 import datetime
+import re
 
 import django_filters
 from django.db.models import Q
@@ -13,22 +14,31 @@ from people.models import Person
 
 from .models import Article
 
+MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+
 
 def parse_month(value: str) -> datetime.date | None:
     """`2024-12` as the first day of that month; None for anything else."""
+    match = MONTH.fullmatch(value.strip())
+    if match is None:
+        return None
     try:
-        year, month = (int(part) for part in value.split("-"))
-        return datetime.date(year, month, 1)
-    except ValueError:
+        return datetime.date(int(match[1]), int(match[2]), 1)
+    except ValueError:  # month 13, year 0
         return None
 
 
-def month_range(value: str) -> tuple[datetime.date, datetime.date] | None:
+def in_month(field: str, value: str) -> Q:
+    """Rows whose date `field` falls in month `value`; every row if it is no month."""
     first = parse_month(value)
     if first is None:
-        return None
-    following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return first, following
+        return Q()
+    within = Q(**{f"{field}__gte": first})
+    if first.month < 12:
+        within &= Q(**{f"{field}__lt": first.replace(month=first.month + 1)})
+    elif first.year < datetime.MAXYEAR:
+        within &= Q(**{f"{field}__lt": datetime.date(first.year + 1, 1, 1)})
+    return within
 
 
 class ColumnFilterSet(django_filters.FilterSet):
@@ -48,10 +58,7 @@ class ArticleFilter(ColumnFilterSet):
         return queryset.search(value)
 
     def filter_month(self, queryset, name, value):
-        bounds = month_range(value)
-        if bounds is None:
-            return queryset
-        return queryset.filter(news_on__gte=bounds[0], news_on__lt=bounds[1])
+        return queryset.filter(in_month("news_on", value))
 
     def filter_official(self, queryset, name, value):
         return queryset.concerning(value)
@@ -73,10 +80,7 @@ class DigestFilter(ColumnFilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(pk__in=carrying))
 
     def filter_month(self, queryset, name, value):
-        bounds = month_range(value)
-        if bounds is None:
-            return queryset
-        return queryset.filter(issued_on__gte=bounds[0], issued_on__lt=bounds[1])
+        return queryset.filter(in_month("issued_on", value))
 
     def filter_official(self, queryset, name, value):
         carrying = DigestItem.objects.filter(

@@ -11,50 +11,17 @@ from media.forms import PhotoUploadField, credit_from_photographer
 from media.models import Photo
 from people.models import Person
 
+from .editing import StaleSaveFormMixin
 from .models import Article, ArticlePhoto
-
-STALE_MESSAGE = (
-    "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
-    "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
-)
-
-
-class StaleSaveFormMixin(forms.Form):
-    """Refuses a save from a form opened before someone else's save (no silent overwrite).
-
-    The form carries the `updated_at` it was opened with; the model must have
-    `updated_at` and `updated_by`.
-    """
-
-    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.updated_at:
-            self.initial["seen_updated_at"] = self.instance.updated_at.isoformat()
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if not self.instance.pk:
-            return cleaned_data
-        current = (
-            type(self.instance)
-            .objects.select_related("updated_by")
-            .filter(pk=self.instance.pk)
-            .first()
-        )
-        seen = cleaned_data.get("seen_updated_at") or ""
-        if current and current.updated_at.isoformat() != seen:
-            who = current.updated_by
-            name = (who.get_full_name() or who.get_username()) if who else "其他人"
-            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
-            raise ValidationError(
-                STALE_MESSAGE.format(who=name, when=when), code="stale"
-            )
-        return cleaned_data
+from .services import available_actions, photo_locked_by
 
 
 class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
+    """The article, and the workflow button pressed with it (saved first, then acted)."""
+
+    user = None  # set per request by the admin
+    workflow = None
+
     class Meta:
         model = Article
         # Status, review stage and publication time change only through the workflow.
@@ -64,6 +31,20 @@ class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
         ]  # fmt: skip
         widgets = {"body": CKEditorWidget()}
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk and f"{WORKFLOW_PREFIX}-action" in self.data:
+            self.workflow = WorkflowForm(
+                self.data, prefix=WORKFLOW_PREFIX, user=self.user, article=self.instance
+            )
+            if not self.workflow.is_valid():
+                raise ValidationError(
+                    [m for errors in self.workflow.errors.values() for m in errors]
+                )
+        return cleaned_data
+
+
+WORKFLOW_PREFIX = "workflow"
 
 PHOTO_FIELDS = ["caption", "credit_role", "credit_name", "photographer", "alt_text"]
 
@@ -114,8 +95,9 @@ class ArticlePhotoForm(forms.ModelForm):
         model = ArticlePhoto
         fields = ["after_paragraph", "order"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         photo = self.instance.photo if self.instance.photo_id else None
         if photo is not None:
             self.initial.setdefault("existing", photo.pk)
@@ -135,6 +117,8 @@ class ArticlePhotoForm(forms.ModelForm):
         if existing is None and not image:
             raise ValidationError("请上传图片,或从图片库选择一张已有图片。")
         credit_from_photographer(cleaned_data)
+        if existing is not None and self._changes_photo(existing, cleaned_data):
+            self._check_photo_may_change(existing)
         photo = existing or Photo()
         if image:
             photo.image = image
@@ -150,6 +134,29 @@ class ArticlePhotoForm(forms.ModelForm):
             raise ValidationError(error.messages) from error
         self._photo = photo
         return cleaned_data
+
+    @staticmethod
+    def _changes_photo(photo: Photo, cleaned_data: dict) -> bool:
+        if cleaned_data.get("image"):
+            return True
+        return any(
+            (cleaned_data.get(name) or ("" if name != "photographer" else None))
+            != getattr(photo, name)
+            for name in PHOTO_FIELDS
+        )
+
+    def _check_photo_may_change(self, photo: Photo) -> None:
+        """A library photo placed elsewhere changes only if all its articles may."""
+        if self.user is None:
+            return
+        locked = photo_locked_by(user=self.user, photo=photo)
+        if locked:
+            raise ValidationError(
+                "这张图片也用于"
+                + "、".join(f"《{article.headline}》" for article in locked)
+                + ",你没有权限修改那些稿件,所以不能修改它的图片、说明或署名。"
+                "请上传一张新图片,或请有权限的人修改。"
+            )
 
     def save(self, commit=True):
         if self._photo is not None:
@@ -190,6 +197,23 @@ class WorkflowForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
+
+    def __init__(self, *args, user=None, article=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.article = user, article
+
+    def clean_action(self):
+        action = self.cleaned_data["action"]
+        if self.article is not None and action not in available_actions(
+            user=self.user, article=self.article
+        ):
+            label = dict(self.fields["action"].choices)[action]
+            raise ValidationError(f"这篇稿件现在不能由你执行“{label}”。")
+        return action
+
+    @property
+    def label(self) -> str:
+        return dict(self.fields["action"].choices)[self.cleaned_data["action"]]
 
     def clean_publish_at(self):
         value = self.cleaned_data.get("publish_at")

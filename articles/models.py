@@ -375,6 +375,11 @@ class EditLock(models.Model):
         related_name="+",
     )
     since = models.DateTimeField("开始时间", default=timezone.now)
+    seen_at = models.DateTimeField(
+        "最近活动",
+        default=timezone.now,
+        help_text="编辑页面最近一次报告仍在打开的时间。",
+    )
 
     class Meta:
         verbose_name = "编辑锁"

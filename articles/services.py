@@ -1,13 +1,15 @@
 import datetime
 import re
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
-from .models import Article, Column, EditLock, Review
+from media.models import Photo
+
+from .editing import display_name
+from .models import Article, Column, Review
 
 
 def column_slug(name: str) -> str:
@@ -54,10 +56,6 @@ STAGE_ACTIONS = {
     Article.ReviewStage.SECOND: Review.Action.SECOND,
     Article.ReviewStage.FINAL: Review.Action.SIGN_OFF,
 }
-
-
-def display_name(user) -> str:
-    return (user.get_full_name() or user.get_username()).strip()
 
 
 def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
@@ -180,47 +178,32 @@ def unpublish_article(*, article: Article, user, reason: str = "") -> Article:
     return article
 
 
-# --- Soft edit locks for articles and digests ---
-
-LOCK_MINUTES = 30
-
-
-def current_lock(*, obj: models.Model) -> EditLock | None:
-    """The lock someone holds on `obj`, if it is recent enough to mean anything."""
-    lock = (
-        EditLock.objects.select_related("user")
-        .filter(
-            content_type=ContentType.objects.get_for_model(obj),
-            object_id=obj.pk,
-            since__gte=timezone.now() - datetime.timedelta(minutes=LOCK_MINUTES),
-        )
-        .first()
-    )
-    return lock
-
-
-def take_lock(*, obj: models.Model, user) -> EditLock:
-    """Mark `obj` as being edited by `user` from now (taking it over if need be)."""
-    lock, _ = EditLock.objects.update_or_create(
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        defaults={"user": user, "since": timezone.now()},
-    )
-    return lock
-
-
-def release_lock(*, obj: models.Model, user) -> None:
-    EditLock.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, user=user
-    ).delete()
-
-
 def can_edit_article(*, user, article: Article) -> bool:
-    """Reporters edit drafts; articles in review or published are edited by reviewers."""
+    """Whether `user` may change the article's text and photos at its current step.
+
+    A draft: anyone who writes articles. In review: whoever reviews the current stage,
+    or the final signer. Published or scheduled: only the final signer, because what
+    changes there is public at once (nothing public without 三审).
+    """
+    if not user.has_perm("articles.change_article"):
+        return False
     if article.status == Article.Status.DRAFT:
-        return user.has_perm("articles.change_article")
-    if article.status == Article.Status.REVIEW:
-        return any(user.has_perm(p) for p in REVIEW_PERMISSIONS.values())
-    return user.has_perm("articles.first_review_article") or user.has_perm(
-        "articles.publish_article"
+        return True
+    if article.status == Article.Status.REVIEW and can_review(
+        user=user, article=article
+    ):
+        return True
+    return user.has_perm("articles.publish_article")
+
+
+def photo_locked_by(*, user, photo: Photo) -> list[Article]:
+    """The articles placing `photo` that `user` may not change."""
+    articles = Article.objects.filter(placements__photo=photo).distinct()
+    return [a for a in articles if not can_edit_article(user=user, article=a)]
+
+
+def can_change_photo(*, user, photo: Photo) -> bool:
+    """A photo is changed only by whoever may change every article it is placed in."""
+    return user.has_perm("media.change_photo") and not photo_locked_by(
+        user=user, photo=photo
     )

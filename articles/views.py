@@ -1,5 +1,5 @@
 from django.db.models import F, Q, Value
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +13,16 @@ from wuxi_news.context_processors import FONT_SIZES
 
 from .filters import ArticleFilter, DigestFilter
 from .models import Article, Column
+from .services import REVIEW_PERMISSIONS, can_edit_article
+
+
+def can_preview(user, article: Article) -> bool:
+    """Whether `user` may read the article before it is public: whoever may edit it or
+    review articles at any stage; anyone else gets the public's 404."""
+    return user.is_staff and (
+        can_edit_article(user=user, article=article)
+        or any(user.has_perm(p) for p in REVIEW_PERMISSIONS.values())
+    )
 
 
 class HomeView(PublicPageMixin, TemplateView):
@@ -119,8 +129,14 @@ class ArticleDetailView(PublicPageMixin, DetailView):
             "column__parent__parent"
         ).with_placements()
         if self.request.user.is_staff:
-            return articles  # staff preview drafts
+            return articles  # a preview, maybe: get_object decides
         return articles.published()
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if not (article.is_published or can_preview(self.request.user, article)):
+            raise Http404("稿件不存在或尚未公开。")
+        return article
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

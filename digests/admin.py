@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from articles.admin import EditLockMixin
+from articles.editing import EditingAdminMixin
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from .export_admin import DigestExportAdminMixin
@@ -25,7 +25,25 @@ if not reversion.is_registered(WeeklyDigest):
     reversion.register(WeeklyDigest, follow=["items", "briefs"])
 
 
-class DigestItemInline(admin.TabularInline):
+class DigestPartInline(admin.TabularInline):
+    """Items and briefs follow their digest: once published, only its signer edits them."""
+
+    def _may(self, request, obj, action: str) -> bool:
+        if obj is not None and obj.status == WeeklyDigest.Status.PUBLISHED:
+            return request.user.has_perm("digests.publish_weeklydigest")
+        return request.user.has_perm(f"digests.{action}_{self.opts.model_name}")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, obj, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj, "delete")
+
+
+class DigestItemInline(DigestPartInline):
     model = DigestItem
     formset = DigestItemFormSet
     extra = 0
@@ -50,7 +68,7 @@ def reader_line(brief: Brief) -> str:
     return brief.document_line.page_line
 
 
-class BriefInline(admin.TabularInline):
+class BriefInline(DigestPartInline):
     model = Brief
     extra = 0
     fields = ["order", "happened_on", "text", "reader_line"]
@@ -66,7 +84,9 @@ class BriefInline(admin.TabularInline):
 
 
 @admin.register(WeeklyDigest)
-class WeeklyDigestAdmin(DigestExportAdminMixin, EditLockMixin, FinalStateVersionAdmin):
+class WeeklyDigestAdmin(
+    DigestExportAdminMixin, EditingAdminMixin, FinalStateVersionAdmin
+):
     form = WeeklyDigestForm
     lock_noun = "这一期每周要闻"
     list_display = ["title", "issued_on", "week", "column", "status", "published_at"]

@@ -36,7 +36,9 @@ def digest_export(request, pk: int, fmt: str) -> HttpResponse:
         raise PermissionDenied("你没有导出每周要闻的权限。")
     digest = get_object_or_404(WeeklyDigest.objects.select_related("column"), pk=pk)
     if not can_export(user, digest):
-        raise PermissionDenied("只有编辑可以导出未发布的每周要闻。")
+        raise PermissionDenied(
+            "只有可以修改或发布每周要闻的人员才能导出未发布的每周要闻。"
+        )
     try:
         exported = export_digest(digest=digest, fmt=fmt)
     except ExportError as exc:

@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 from .legacy import LegacyFormatError, ParseWarning, decode, parse_legacy_text
 from .legacy import render_legacy_text as _render_legacy_text
 from .models import WeeklyDigest
-from .services import build_document
+from .services import build_document, can_see_unpublished_digests
 from .structure import (
     BriefLine,
     DaySection,
@@ -124,12 +124,13 @@ class ImageData:
 
 
 def can_export(user, digest: WeeklyDigest) -> bool:
-    """Exporters may export published digests; drafts need editors (change permission)."""
+    """Exporters may export published digests; unpublished ones only if they may see
+    them (`can_see_unpublished_digests`, the rule of the public page's preview too)."""
     if not (user.is_active and user.is_staff):
         return False
     if not user.has_perm("digests.export_weeklydigest"):
         return False
-    return digest.is_published or user.has_perm("digests.change_weeklydigest")
+    return digest.is_published or can_see_unpublished_digests(user)
 
 
 # -- file names ----------------------------------------------------------------------

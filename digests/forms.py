@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from articles.forms import StaleSaveFormMixin
+from articles.editing import StaleSaveFormMixin
 
 from .models import WeeklyDigest, default_column
 

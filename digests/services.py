@@ -309,6 +309,22 @@ def check_digest(*, digest: WeeklyDigest) -> DigestCheck:
     return check
 
 
+def can_see_unpublished_digests(user) -> bool:
+    """Whether `user` may preview unpublished digests and export them.
+
+    Those who may change or publish digests; for everyone else an unpublished digest
+    does not exist (404 on its page, refused export), exactly as for the public.
+    """
+    return (
+        user.is_active
+        and user.is_staff
+        and (
+            user.has_perm("digests.change_weeklydigest")
+            or user.has_perm("digests.publish_weeklydigest")
+        )
+    )
+
+
 @transaction.atomic
 def publish_digest(
     *, digest: WeeklyDigest, user, confirmed: bool = False

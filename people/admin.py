@@ -17,7 +17,7 @@ if not reversion.is_registered(Person):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(VersionAdmin):
     list_display = ["name", "kind", "parent", "rank"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -26,7 +26,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(VersionAdmin):
     list_display = ["title", "organization", "rank", "acting_title"]
     list_filter = ["organization__kind", "organization"]
     search_fields = ["title", "organization__name"]

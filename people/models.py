@@ -204,6 +204,10 @@ class Appointment(models.Model):
 
     objects = AppointmentQuerySet.as_manager()
 
+    OVERLAP_MESSAGE = (
+        "此人在这段时间已担任该职务,任职时间不能重叠。请修改日期或先结束原任职。"
+    )
+
     class Meta:
         verbose_name = "任职"
         verbose_name_plural = "任职"
@@ -234,9 +238,17 @@ class Appointment(models.Model):
             Q(ended_on__isnull=True) | Q(ended_on__gte=self.started_on)
         )
         if overlapping.exists():
-            raise ValidationError(
-                "此人在这段时间已担任该职务,任职时间不能重叠。请修改日期或先结束原任职。"
-            )
+            raise ValidationError(self.OVERLAP_MESSAGE, code="overlap")
+
+    def overlaps(self, other: "Appointment") -> bool:
+        """Same person in the same position, with terms sharing at least a day."""
+        far = datetime.date.max
+        return (
+            self.person_id == other.person_id
+            and self.position_id == other.position_id
+            and self.started_on <= (other.ended_on or far)
+            and other.started_on <= (self.ended_on or far)
+        )
 
     @property
     def display_title(self) -> str:

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.db.models.fields.files import FieldFile
+
 
 def _put(data: dict, name: str, value) -> None:
     if value is None or value is False:
@@ -12,7 +14,7 @@ def _put(data: dict, name: str, value) -> None:
         data[name] = [str(v) for v in value]
     elif isinstance(value, datetime.datetime | datetime.date):
         data[name] = value.isoformat()
-    elif hasattr(value, "read") or hasattr(value, "url"):
+    elif isinstance(value, FieldFile) or hasattr(value, "read"):
         return  # files are never echoed back by a browser
     else:
         data[name] = str(value)

@@ -114,7 +114,7 @@ def test_reporter_cannot_publish_by_posting_to_the_workflow_url(client):
     client.force_login(make_user(roles=["记者"]))
     client.post(workflow_url(article), {"action": "submit"})
     response = client.post(workflow_url(article), {"action": "approve"}, follow=True)
-    assert "你没有待初审(编辑)环节的审核权限" in response.content.decode()
+    assert "不能由你执行“审核通过”" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW
     assert article.review_stage == Article.ReviewStage.FIRST

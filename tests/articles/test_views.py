@@ -13,6 +13,7 @@ from tests.factories import (
     make_column,
     make_digest,
     make_photo,
+    make_user,
     place_photo,
 )
 
@@ -235,6 +236,21 @@ def test_column_filters_by_official(client):
     ]
 
 
+def test_column_month_of_december_9999_is_a_month_like_any_other(client):
+    column = make_column()
+    make_article(column=column, news_on=datetime.date(2024, 12, 3))
+    response = client.get(_column_url(column, month="9999-12"))
+    assert response.status_code == 200
+    assert "共找到 0 条" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999", "9" * 5000])
+def test_column_page_number_out_of_range_is_404_like_django_paginators(client, page):
+    column = make_column()
+    make_article(column=column)
+    assert client.get(_column_url(column, page=page)).status_code == 404
+
+
 def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
     column = make_column()
     by_headline = make_article(column=column, headline="王中到大河乡调研")
@@ -251,8 +267,11 @@ def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["official=abc", "official=999999", "month=2024-13", "month=x", "q="]
-)
+    "query",
+    ["official=abc", "official=999999", "month=2024-13", "month=x", "q=",
+     "month=99999999999999999999-1", "month=0000-01",
+     "official=99999999999999999999", "official=-1"],
+)  # fmt: skip
 def test_column_ignores_filter_values_it_cannot_use(client, query):
     column = make_column()
     article = make_article(column=column)
@@ -433,3 +452,65 @@ def test_preference_switch_refuses_to_redirect_elsewhere(client):
         reverse("articles:prefs") + "?font=small&next=https://evil.example/"
     )
     assert response["Location"] == "/"
+
+
+# Previews: only for those who may edit or review the article
+
+
+def _unpublished_article(state):
+    if state == "draft":
+        return make_article(status="draft", published_at=None)
+    if state == "in-review":
+        return make_article(status="review", review_stage="first", published_at=None)
+    return make_article(published_at=timezone.now() + datetime.timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "previews"),
+    [
+        ("记者", "draft", True),
+        ("记者", "in-review", False),
+        ("记者", "scheduled", False),
+        ("编辑", "draft", True),
+        ("编辑", "in-review", True),
+        ("编辑", "scheduled", True),
+        ("审核", "in-review", True),
+        ("审核", "scheduled", True),
+        ("终审", "draft", True),
+        ("终审", "scheduled", True),
+        ("导出", "draft", False),
+        ("导出", "in-review", False),
+        ("导出", "scheduled", False),
+    ],
+)
+def test_article_preview_is_only_for_those_who_may_edit_or_review_it(
+    client, role, state, previews
+):
+    article = _unpublished_article(state)
+    client.force_login(make_user(roles=[role]))
+    response = client.get(article.get_absolute_url())
+    if previews:
+        assert response.status_code == 200
+        assert "预览" in response.content.decode()
+    else:
+        assert response.status_code == 404
+        assert article.headline not in response.content.decode()
+
+
+def test_staff_without_a_preview_right_get_the_public_404_page(client):
+    article = make_article(status="draft", published_at=None)
+    public = client.get(article.get_absolute_url())
+    client.force_login(make_user(roles=["导出"]))
+    staff = client.get(article.get_absolute_url())
+    assert staff.status_code == public.status_code == 404
+    for response in (public, staff):
+        assert "页面不存在" in response.content.decode()
+        assert article.headline not in response.content.decode()
+
+
+def test_staff_without_a_preview_right_read_published_articles(client):
+    article = make_article()
+    client.force_login(make_user(roles=["导出"]))
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "预览" not in response.content.decode()

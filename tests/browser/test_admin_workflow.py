@@ -115,7 +115,7 @@ def test_a_week_from_reporter_to_published_digest(
     )
     assert response.status == 302
     page.goto(change_url)
-    assert "你没有待初审(编辑)环节的审核权限" in message_text(page)
+    assert "不能由你执行“审核通过”" in message_text(page)
     page.screenshot(path=screenshot_dir / "admin-reporter-refused.png")
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW

@@ -262,3 +262,12 @@ def test_exporter_with_view_only_access_sees_the_buttons_in_the_real_admin(
         assert f'href="{export_url(reference_digest, fmt)}"' in html
     changelist = client.get(reverse("admin:digests_weeklydigest_changelist"))
     assert "export_digests" in changelist.content.decode()
+
+
+def test_a_signer_who_may_publish_but_not_change_digests_exports_drafts(
+    client, reference_digest
+):
+    draft = make_draft(reference_digest)
+    client.force_login(make_staff("export_weeklydigest", "publish_weeklydigest"))
+    assert client.get(export_url(draft)).status_code == 200
+    assert client.get(draft.get_absolute_url()).status_code == 200

@@ -1,0 +1,242 @@
+"""Editing safely in the admin, for articles and digests alike: one home for the rules.
+
+- **Soft locks.** Opening a change form one may edit takes the lock, unless someone
+  else holds it (then the page says who and since when, with a link to take over).
+  The open page keeps its lock alive with a heartbeat and gives it back when it is
+  left; saving and every workflow action release it. A lock whose page stopped
+  beating for `LOCK_TTL` means nothing, so a warning always reflects real activity.
+- **Stale saves.** A form carries the `updated_at` it was opened with; a save from a
+  page opened before someone else's save is refused, naming them (no silent overwrite).
+- **Workflow-safe restores.** Restoring a revision brings back content, never an old
+  publication state.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404, JsonResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from .models import EditLock
+
+# The page beats every HEARTBEAT; a lock without a beat for LOCK_TTL is over. Browsers
+# slow timers in background tabs to about once a minute, hence the margin.
+HEARTBEAT = datetime.timedelta(seconds=30)
+LOCK_TTL = datetime.timedelta(minutes=3)
+
+STALE_MESSAGE = (
+    "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
+    "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
+)
+
+
+def display_name(user) -> str:
+    """The name printed for a staff member: their real name, else the login."""
+    return (user.get_full_name() or user.get_username()).strip()
+
+
+# --- Locks ---
+
+
+def _lock_rows(obj: models.Model):
+    return EditLock.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    )
+
+
+def current_lock(*, obj: models.Model) -> EditLock | None:
+    """The lock someone holds on `obj`, if its page is still beating."""
+    return (
+        _lock_rows(obj)
+        .select_related("user")
+        .filter(seen_at__gte=timezone.now() - LOCK_TTL)
+        .first()
+    )
+
+
+def take_lock(*, obj: models.Model, user) -> EditLock:
+    """Mark `obj` as being edited by `user` from now (taking it over if need be)."""
+    now = timezone.now()
+    lock, _ = EditLock.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        defaults={"user": user, "since": now, "seen_at": now},
+    )
+    return lock
+
+
+def keep_lock(*, obj: models.Model, user) -> EditLock | None:
+    """A heartbeat from `user`'s open page: None while they hold the lock, else the
+    lock of whoever took it over. A lock that lapsed unclaimed is taken back."""
+    lock = current_lock(obj=obj)
+    if lock is not None and lock.user_id != user.pk:
+        return lock
+    if lock is None:
+        take_lock(obj=obj, user=user)
+    else:
+        _lock_rows(obj).filter(user=user).update(seen_at=timezone.now())
+    return None
+
+
+def release_lock(*, obj: models.Model, user) -> None:
+    _lock_rows(obj).filter(user=user).delete()
+
+
+# --- Stale saves ---
+
+
+class StaleSaveFormMixin(forms.Form):
+    """Refuses a save from a form opened before someone else's save.
+
+    The model must have `updated_at` and `updated_by`.
+    """
+
+    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.updated_at:
+            self.initial["seen_updated_at"] = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.instance.pk:
+            return cleaned_data
+        current = (
+            type(self.instance)
+            .objects.select_related("updated_by")
+            .filter(pk=self.instance.pk)
+            .first()
+        )
+        seen = cleaned_data.get("seen_updated_at") or ""
+        if current and current.updated_at.isoformat() != seen:
+            who = current.updated_by
+            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+            raise ValidationError(
+                STALE_MESSAGE.format(
+                    who=display_name(who) if who else "其他人", when=when
+                ),
+                code="stale",
+            )
+        return cleaned_data
+
+
+# --- The admin side ---
+
+
+class EditingAdminMixin:
+    """Locks, the lock heartbeat and workflow-safe restores for VersionAdmin subclasses."""
+
+    lock_noun = "此条目"
+    workflow_fields = ("status", "published_at")
+
+    class Media:
+        js = ["articles/edit_lock.js"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if (
+            obj is not None
+            and request.method == "GET"
+            and self.has_change_permission(request, obj)
+        ):
+            self._open_for_editing(request, obj)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if (
+            obj is not None
+            and request.method == "POST"
+            and response.status_code == 302
+            and "_continue" not in request.POST
+        ):
+            release_lock(obj=obj, user=request.user)
+        return response
+
+    def _open_for_editing(self, request, obj) -> None:
+        lock = current_lock(obj=obj)
+        if lock and lock.user_id != request.user.pk and not request.GET.get("takeover"):
+            messages.warning(
+                request,
+                format_html(
+                    "{} 自 {} 起正在编辑{}。同时修改会被拒绝保存;"
+                    '如果对方已经离开,可以<a href="?takeover=1">接管编辑</a>。',
+                    display_name(lock.user),
+                    timezone.localtime(lock.since).strftime("%m月%d日 %H:%M"),
+                    self.lock_noun,
+                ),
+            )
+            return
+        if lock and lock.user_id != request.user.pk:
+            messages.info(
+                request, f"你已接管编辑,{display_name(lock.user)} 的编辑锁已解除。"
+            )
+        take_lock(obj=obj, user=request.user)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/lock/",
+                self.admin_site.admin_view(require_POST(self.lock_view)),
+                name="{}_{}_lock".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def lock_view(self, request, object_id):
+        """The open page's heartbeat (`op=beat`) or goodbye (`op=release`)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        if request.POST.get("op") == "release":
+            release_lock(obj=obj, user=request.user)
+            return JsonResponse({"held": False})
+        other = keep_lock(obj=obj, user=request.user)
+        if other is None:
+            return JsonResponse({"held": True})
+        return JsonResponse(
+            {
+                "held": False,
+                "message": (
+                    f"{display_name(other.user)} 已于 "
+                    f"{timezone.localtime(other.since):%H:%M} 接管编辑{self.lock_noun}。"
+                    "你现在保存会被拒绝;请复制你的改动,重新打开本页。"
+                ),
+            }
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A read-only page has nothing to save, so no stale-save marker to show.
+        return [
+            (name, {**options, "fields": [
+                f for f in options["fields"] if f != "seen_updated_at"
+            ]})
+            for name, options in fieldsets
+        ]  # fmt: skip
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring brings back content, never an old publication state.
+        request._workflow_state = (
+            self.model.objects.filter(pk=unquote(object_id))
+            .values(*self.workflow_fields)
+            .first()
+        )
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        for name, value in (getattr(request, "_workflow_state", None) or {}).items():
+            setattr(obj, name, value)
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,199 @@
+"""Editing safely: workflow buttons save first, locks follow real activity, and the
+read-only view shows photos as readers see them."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.editing import LOCK_TTL, current_lock
+from articles.models import Article, EditLock
+from tests.admin_forms import admin_form_data
+from tests.factories import make_article, make_photo, make_user, place_photo
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def lock_url(article):
+    return reverse("admin:articles_article_lock", args=[article.pk])
+
+
+def draft(**overrides):
+    return make_article(
+        status=Article.Status.DRAFT,
+        published_at=None,
+        body="<p>原文。</p>",
+        **overrides,
+    )
+
+
+class TestWorkflowButtonsSaveFirst:
+    def test_submit_saves_the_typed_text_then_submits(self, client):
+        article = draft()
+        client.force_login(make_user(roles=["记者"], first_name="吴丹"))
+        data = admin_form_data(
+            client.get(change_url(article)),
+            body="<p>原文。</p><p>刚补写的一段。</p>",
+            **{"workflow-action": "submit", "workflow-remark": "请审"},
+        )
+        response = client.post(change_url(article), data, follow=True)
+        article.refresh_from_db()
+        assert "刚补写的一段" in article.body
+        assert article.status == Article.Status.REVIEW
+        assert [(r.action, r.remark) for r in article.reviews.all()] == [
+            ("submit", "请审")
+        ]
+        text = response.content.decode()
+        assert "的修改已保存" in text and "待初审" in text
+
+    def test_a_form_error_keeps_the_text_and_does_not_act(self, client):
+        article = draft()
+        client.force_login(make_user(roles=["记者"]))
+        data = admin_form_data(
+            client.get(change_url(article)),
+            headline="",
+            body="<p>没保存的新写的一段。</p>",
+            **{"workflow-action": "submit", "workflow-remark": "请审阅第二段"},
+        )
+        response = client.post(change_url(article), data)
+        assert response.status_code == 200
+        assert "没保存的新写的一段" in response.content.decode()  # back in the editor
+        assert ">请审阅第二段</textarea>" in response.content.decode()
+        article.refresh_from_db()
+        assert article.status == Article.Status.DRAFT
+        assert article.body == "<p>原文。</p>"
+        assert not article.reviews.exists()
+
+    def test_a_stale_page_neither_saves_nor_acts(self, client):
+        article = draft()
+        client.force_login(make_user(roles=["编辑"]))
+        stale = admin_form_data(
+            client.get(change_url(article)),
+            body="<p>旧页面上的修改。</p>",
+            **{"workflow-action": "submit"},
+        )
+        article.headline = "别人改过的标题"
+        article.save()
+        assert client.post(change_url(article), stale).status_code == 200
+        article.refresh_from_db()
+        assert article.status == Article.Status.DRAFT
+        assert article.body == "<p>原文。</p>"
+
+    def test_an_action_the_user_may_not_take_is_refused_before_saving(self, client):
+        article = make_article(
+            status=Article.Status.REVIEW,
+            review_stage=Article.ReviewStage.FIRST,
+            published_at=None,
+        )
+        client.force_login(make_user(roles=["编辑"]))
+        data = admin_form_data(
+            client.get(change_url(article)),
+            headline="想顺便发布",
+            **{"workflow-action": "unpublish"},
+        )
+        response = client.post(change_url(article), data)
+        assert "不能由你执行“撤销发布”" in response.content.decode()
+        article.refresh_from_db()
+        assert article.headline != "想顺便发布"
+        assert article.status == Article.Status.REVIEW
+
+    def test_return_without_a_reason_keeps_the_saved_edit_and_says_why(self, client):
+        article = make_article(
+            status=Article.Status.REVIEW,
+            review_stage=Article.ReviewStage.FIRST,
+            published_at=None,
+        )
+        client.force_login(make_user(roles=["编辑"]))
+        data = admin_form_data(
+            client.get(change_url(article)),
+            headline="编辑改过的标题",
+            **{"workflow-action": "return"},
+        )
+        response = client.post(change_url(article), data, follow=True)
+        article.refresh_from_db()
+        assert article.headline == "编辑改过的标题"
+        assert article.status == Article.Status.REVIEW
+        assert "请写明退回原因" in response.content.decode()
+
+
+class TestLocks:
+    def test_a_reviewer_who_passed_the_article_on_holds_no_lock(self, client):
+        article = make_article(
+            status=Article.Status.REVIEW,
+            review_stage=Article.ReviewStage.FIRST,
+            published_at=None,
+        )
+        editor = make_user(roles=["编辑"], first_name="张编辑")
+        client.force_login(editor)
+        page = client.get(change_url(article))
+        assert current_lock(obj=article).user == editor
+        data = admin_form_data(page, **{"workflow-action": "approve"})
+        client.post(change_url(article), data, follow=True)  # lands on the article
+        assert current_lock(obj=article) is None
+        client.force_login(make_user(roles=["审核"], first_name="李审核"))
+        assert "正在编辑" not in client.get(change_url(article)).content.decode()
+
+    def test_a_lock_without_heartbeat_means_nothing(self, client):
+        article = draft()
+        client.force_login(make_user(roles=["编辑"], first_name="张三"))
+        client.get(change_url(article))
+        EditLock.objects.update(seen_at=timezone.now() - LOCK_TTL)
+        client.force_login(make_user(roles=["编辑"], first_name="李四"))
+        assert "张三 自" not in client.get(change_url(article)).content.decode()
+
+    def test_the_heartbeat_keeps_the_lock_alive_and_reports_a_takeover(self, client):
+        article = draft()
+        first = make_user(roles=["编辑"], first_name="张三")
+        client.force_login(first)
+        client.get(change_url(article))
+        old = timezone.now() - LOCK_TTL + datetime.timedelta(seconds=5)
+        EditLock.objects.update(seen_at=old)
+        assert client.post(lock_url(article), {"op": "beat"}).json() == {"held": True}
+        assert EditLock.objects.get().seen_at > old
+
+        client.force_login(make_user(roles=["编辑"], first_name="李四"))
+        client.get(change_url(article) + "?takeover=1")
+        client.force_login(first)
+        state = client.post(lock_url(article), {"op": "beat"}).json()
+        assert state["held"] is False
+        assert "李四" in state["message"] and "接管编辑" in state["message"]
+        assert current_lock(obj=article).user.first_name == "李四"
+
+    def test_leaving_the_page_releases_only_ones_own_lock(self, client):
+        article = draft()
+        client.force_login(make_user(roles=["编辑"]))
+        client.get(change_url(article))
+        client.force_login(make_user(roles=["编辑"]))
+        client.post(lock_url(article), {"op": "release"})
+        assert current_lock(obj=article) is not None
+        client.force_login(current_lock(obj=article).user)
+        client.post(lock_url(article), {"op": "release"})
+        assert current_lock(obj=article) is None
+
+    def test_only_those_who_may_edit_beat_and_nobody_takes_a_lock_by_viewing(
+        self, client
+    ):
+        article = make_article()  # published: only the final signer edits it
+        client.force_login(make_user(roles=["记者"]))
+        client.get(change_url(article))
+        assert current_lock(obj=article) is None
+        assert client.post(lock_url(article), {"op": "beat"}).status_code == 403
+        assert client.get(lock_url(article)).status_code == 405
+
+
+def test_the_read_only_view_shows_photos_as_readers_see_them(client):
+    article = make_article()
+    place_photo(
+        article, make_photo(caption="群众在便民服务中心办事。", credit_name="吴丹")
+    )
+    client.force_login(make_user(roles=["记者"]))
+    text = client.get(change_url(article)).content.decode()
+    assert "群众在便民服务中心办事。记者 吴丹/摄" in text
+    assert "放在正文第 1 段之后" in text
+    for english in ("Existing", "Image", "Credit role", "Alt text", "None"):
+        assert english not in text

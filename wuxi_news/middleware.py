@@ -1,0 +1,43 @@
+"""A database outage answered with a Chinese 503 page instead of a raw 500.
+
+Nothing is half-written: the admin's views and the services run in transactions, which
+the error rolls back. The page says so, and that the change may be submitted again.
+"""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error(
+            "Database unavailable during %s %s; answered 503",
+            request.method,
+            request.path,
+            exc_info=exception,
+        )
+        # templates/503.html needs no query: the database is what failed.
+        content = render_to_string(
+            "503.html", {"unsaved": request.method not in SAFE_METHODS}, request
+        )
+        response = HttpResponse(content, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response
