@@ -134,7 +134,10 @@ def test_lock_warnings_follow_real_editing(browser, live_server, site, screensho
 
     # The reviewer leaves the page: the lock goes, and the signer sees no warning.
     pages["reviewer"].goto(base + "/admin/")
-    pages["reviewer"].wait_for_timeout(500)
+    for _ in range(50):  # the goodbye is a beacon: it lands a moment later
+        if current_lock(obj=article) is None:
+            break
+        pages["reviewer"].wait_for_timeout(100)
     assert current_lock(obj=article) is None
     pages["signoff"].goto(url)
     assert "正在编辑" not in pages["signoff"].content()
