@@ -15,7 +15,13 @@ from wuxi_news.revisions import FinalStateVersionAdmin, revision
 from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm
 from .models import Brief, DigestItem, WeeklyDigest
-from .services import fill_digest, publish_digest, reorder_digest, unpublish_digest
+from .services import (
+    can_see_unpublished_digests,
+    fill_digest,
+    publish_digest,
+    reorder_digest,
+    unpublish_digest,
+)
 
 # A digest's revision includes its items and briefs.
 for _model in (DigestItem, Brief):
@@ -118,7 +124,8 @@ class WeeklyDigestAdmin(
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = (extra_context or {}) | {
-            "can_publish": self.has_publish_permission(request)
+            "can_publish": self.has_publish_permission(request),
+            "can_preview": can_see_unpublished_digests(request.user),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -151,6 +158,14 @@ class WeeklyDigestAdmin(
     def response_change(self, request, obj):
         if "_fill" in request.POST:
             return redirect("admin:digests_weeklydigest_change", obj.pk)
+        # 发布 and 撤销发布 belong to the digest form: the edits are saved, now the step.
+        if "_publish" in request.POST or "_unpublish" in request.POST:
+            if not self.has_publish_permission(request):
+                raise PermissionDenied
+            messages.success(request, f"{obj}:修改已保存。")
+            if "_publish" in request.POST:
+                return self._publish(request, obj, confirmed=False)
+            return self._unpublish(request, obj)
         return super().response_change(request, obj)
 
     def save_formset(self, request, form, formset, change):
@@ -237,12 +252,15 @@ class WeeklyDigestAdmin(
         digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
         if not self.has_publish_permission(request):
             raise PermissionDenied
+        return self._publish(
+            request, digest, confirmed=request.POST.get("confirmed") == "1"
+        )
+
+    def _publish(self, request, digest: WeeklyDigest, *, confirmed: bool):
         back = reverse("admin:digests_weeklydigest_change", args=[digest.pk])
         with revision(user=request.user, comment="发布"):
             check = publish_digest(
-                digest=digest,
-                user=request.user,
-                confirmed=request.POST.get("confirmed") == "1",
+                digest=digest, user=request.user, confirmed=confirmed
             )
         if check.errors:
             for error in check.errors:
@@ -268,6 +286,9 @@ class WeeklyDigestAdmin(
         digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
         if not self.has_publish_permission(request):
             raise PermissionDenied
+        return self._unpublish(request, digest)
+
+    def _unpublish(self, request, digest: WeeklyDigest):
         with revision(user=request.user, comment="撤销发布"):
             unpublish_digest(digest=digest, user=request.user)
         messages.success(request, f"{digest} 已撤销发布,改为草稿。")

@@ -67,7 +67,8 @@ def test_submitting_saves_what_was_just_typed(page, live_server, site, screensho
     # A mistake: the headline emptied; pressing 提交审核 keeps the typing, acts not.
     page.fill("#id_headline", "")
     type_in_ckeditor(page, "刚刚补写的第二段。")
-    page.click("#workflow button[value=submit]")
+    with page.expect_navigation():
+        page.click("#workflow button[value=submit]")
     assert page.locator(".errornote").is_visible()
     editor = page.frame_locator("iframe.cke_wysiwyg_frame").locator("body")
     assert "刚刚补写的第二段" in editor.inner_text()
@@ -78,7 +79,8 @@ def test_submitting_saves_what_was_just_typed(page, live_server, site, screensho
     # Corrected: one press saves the text and submits it.
     page.fill("#id_headline", "县便民服务中心正式启用")
     page.fill("#workflow-remark", "请编辑审阅")
-    page.click("#workflow button[value=submit]")
+    with page.expect_navigation():
+        page.click("#workflow button[value=submit]")
     assert "的修改已保存" in message_text(page)
     assert "待初审" in message_text(page)
     page.screenshot(path=screenshot_dir / "editing-submitted.png", full_page=True)
@@ -112,7 +114,8 @@ def test_lock_warnings_follow_real_editing(browser, live_server, site, screensho
 
     # The editor passes the first review: the page they land on holds no lock.
     pages["subeditor"].goto(url)
-    pages["subeditor"].click("#workflow button[value=approve]")
+    with pages["subeditor"].expect_navigation():
+        pages["subeditor"].click("#workflow button[value=approve]")
     assert "待复审" in message_text(pages["subeditor"])
     assert current_lock(obj=article) is None
     pages["reviewer"].goto(url)

@@ -378,3 +378,54 @@ def test_opening_a_digest_someone_is_editing_shows_who(client):
     client.force_login(make_user(roles=["编辑"]))
     content = client.get(change_url(digest)).content.decode()
     assert "张三 自" in content and "正在编辑这一期每周要闻" in content
+
+
+class TestPublishButtonSavesFirst:
+    def week(self):
+        column = make_column()
+        digest = draft_digest(column, title="原标题")
+        add_item(digest, make_article(column=column, news_on=MONDAY), is_lead=True)
+        return digest
+
+    def test_publish_saves_the_typed_title_then_publishes(self, client):
+        digest = self.week()
+        client.force_login(make_user(roles=["编辑", "终审"]))
+        data = admin_form_data(client.get(change_url(digest)), title="刚改的标题")
+        response = client.post(
+            change_url(digest), data | {"_publish": "1"}, follow=True
+        )
+        digest.refresh_from_db()
+        assert digest.title == "刚改的标题"
+        assert digest.is_published
+        assert "修改已保存" in response.content.decode()
+
+    def test_a_form_error_keeps_the_typing_and_does_not_publish(self, client):
+        digest = self.week()
+        client.force_login(make_user(roles=["编辑", "终审"]))
+        data = admin_form_data(
+            client.get(change_url(digest)), title="刚改的标题", week_starts_on="坏日期"
+        )
+        response = client.post(change_url(digest), data | {"_publish": "1"})
+        assert response.status_code == 200
+        assert "刚改的标题" in response.content.decode()
+        digest.refresh_from_db()
+        assert digest.title == "原标题"
+        assert not digest.is_published
+
+    def test_an_editor_cannot_publish_by_adding_the_button_to_a_save(self, client):
+        digest = self.week()
+        client.force_login(make_user(roles=["编辑"]))
+        data = admin_form_data(client.get(change_url(digest)), title="编辑改的")
+        response = client.post(change_url(digest), data | {"_publish": "1"})
+        assert response.status_code == 403
+        digest.refresh_from_db()
+        assert not digest.is_published
+        assert digest.title == "原标题"  # the refusal rolls the save back too
+
+
+def test_the_preview_button_is_offered_only_to_those_who_may_preview(client):
+    digest = draft_digest(make_column())
+    client.force_login(make_user(roles=["审核"]))
+    assert 'id="preview-digest"' not in client.get(change_url(digest)).content.decode()
+    client.force_login(make_user(roles=["编辑"]))
+    assert 'id="preview-digest"' in client.get(change_url(digest)).content.decode()
