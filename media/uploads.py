@@ -1,7 +1,9 @@
 """Checking and cleaning uploaded photos: judged by content, never by file name.
 
 An upload is read by Pillow only after its size and its declared pixel count are within
-the limits, so a decompression bomb is refused before anything is decoded.
+the limits, so a decompression bomb is refused before anything is decoded. What is
+stored is the pixels, with the EXIF orientation applied, and the colour profile: no
+camera, author, date, place, comment, XMP or text chunk survives.
 """
 
 import io
@@ -10,7 +12,7 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image, ImageOps
 
 # Pillow format name -> (extension, content type). GIF is not accepted (animations).
 ACCEPTED_FORMATS = {
@@ -25,8 +27,12 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+# Image.info keys the encoders need to draw the same picture; everything else is dropped.
+_KEPT_INFO = ("transparency",)
+
+
 def clean_photo_upload(upload) -> SimpleUploadedFile:
-    """Return the upload re-encoded with EXIF orientation applied and GPS data removed.
+    """Return the upload re-encoded: orientation applied, only pixels and ICC kept.
 
     Raises ValidationError with a message for the editor when the file is refused.
     """
@@ -58,6 +64,7 @@ def clean_photo_upload(upload) -> SimpleUploadedFile:
     if image.format not in ACCEPTED_FORMATS:
         raise ValidationError(NOT_AN_IMAGE, code="not_image")
     image_format = image.format
+    icc_profile = image.info.get("icc_profile")
     try:
         image.load()
         image = ImageOps.exif_transpose(image)
@@ -66,12 +73,10 @@ def clean_photo_upload(upload) -> SimpleUploadedFile:
             "图片文件已损坏,无法读取。请重新导出后再上传。", code="broken"
         ) from error
 
-    exif = image.getexif()
-    exif.pop(ExifTags.Base.Orientation, None)  # already applied to the pixels
-    exif.pop(ExifTags.IFD.GPSInfo, None)  # where the photo was taken stays private
-    options = {"exif": exif.tobytes()} if len(exif) else {}
-    if "icc_profile" in image.info:
-        options["icc_profile"] = image.info["icc_profile"]
+    # Encoders copy some metadata from `info` by themselves (a JPEG comment, XMP), so
+    # the image is saved with nothing else in it.
+    image.info = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
+    options = {"icc_profile": icc_profile} if icc_profile else {}
     if image_format == "JPEG":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
