@@ -6,13 +6,15 @@ stored is the pixels, with the EXIF orientation applied, and the colour profile:
 camera, author, date, place, comment, XMP or text chunk survives.
 """
 
+import contextlib
 import io
+import threading
 import warnings
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 # Pillow format name -> (extension, content type). GIF is not accepted (animations).
 ACCEPTED_FORMATS = {
@@ -29,6 +31,26 @@ def _megabytes(size: int) -> str:
 
 # Image.info keys the encoders need to draw the same picture; everything else is dropped.
 _KEPT_INFO = ("transparency",)
+
+_strict_decoding = threading.Lock()
+
+
+@contextlib.contextmanager
+def _refusing_truncated_files():
+    """Decode strictly, whatever else ran in this process before.
+
+    Importing WeasyPrint (a PDF export) sets Pillow's process-wide
+    `ImageFile.LOAD_TRUNCATED_IMAGES = True`, after which a truncated upload would be
+    accepted with grey pixels. Pillow has no per-image switch, so the flag is forced off
+    for this decode only, under a lock, and put back as it was.
+    """
+    with _strict_decoding:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def clean_photo_upload(upload) -> SimpleUploadedFile:
@@ -66,7 +88,8 @@ def clean_photo_upload(upload) -> SimpleUploadedFile:
     image_format = image.format
     icc_profile = image.info.get("icc_profile")
     try:
-        image.load()
+        with _refusing_truncated_files():
+            image.load()
         image = ImageOps.exif_transpose(image)
     except Exception as error:
         raise ValidationError(

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import ExifTags, Image, ImageCms, PngImagePlugin
+from PIL import ExifTags, Image, ImageCms, ImageFile, PngImagePlugin
 
 from media.models import Photo
 from media.uploads import clean_photo_upload
@@ -264,3 +264,36 @@ def test_a_palette_png_keeps_its_transparency():
     image.save(out, format="PNG", transparency=image.getpixel((0, 0)))
     cleaned = Image.open(clean_photo_upload(upload(out.getvalue(), name="a.png")))
     assert cleaned.convert("RGBA").getpixel((0, 0))[3] == 0
+
+
+# -- Truncated files: refused whatever ran before in the same process ----------------
+
+
+def truncated_jpeg() -> bytes:
+    out = io.BytesIO()
+    noise = Image.effect_noise((400, 300), 64).convert("RGB")
+    noise.save(out, format="JPEG", quality=95)
+    data = out.getvalue()
+    return data[: len(data) // 2]
+
+
+@pytest.mark.django_db
+def test_a_truncated_jpeg_is_refused_even_after_a_pdf_export(
+    client, reference_digest, monkeypatch
+):
+    from digests.exports import ExportError, export_digest
+
+    try:
+        export_digest(digest=reference_digest, fmt="pdf")
+    except ExportError:  # no CJK font here: set the flag as importing WeasyPrint does
+        monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # what WeasyPrint leaves behind
+    photos = Photo.objects.count()
+    client.force_login(make_user(roles=["编辑"]))
+    response = post_photo(
+        client, {"image": upload(truncated_jpeg()), "caption": "说明"}
+    )
+    assert response.status_code == 200
+    assert "图片文件已损坏" in response.content.decode()
+    assert Photo.objects.count() == photos
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # the PDF export keeps its setting
