@@ -1,3 +1,4 @@
+import functools
 import io
 
 import pytest
@@ -175,6 +176,7 @@ def test_editing_a_photo_is_kept_as_a_revision(client):
 SECRETS = [b"TestCam", b"Model-X100", b"Wu Dan", b"SN-0042", b"2019:05:04", b"<script>"]
 
 
+@functools.cache  # the profile's header holds its creation time
 def srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
