@@ -163,7 +163,9 @@ class ArticlePhotoInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditingAdminMixin, FinalStateVersionAdmin):
+class ArticleAdmin(
+    media.admin.DiskFullAdminMixin, EditingAdminMixin, FinalStateVersionAdmin
+):
     form = ArticleForm
     lock_noun = "这篇稿件"
     workflow_fields = ("status", "review_stage", "published_at")

@@ -29,7 +29,8 @@ class PhotoForm(forms.ModelForm):
     image = PhotoUploadField(
         label="图片文件",
         required=False,
-        help_text="JPEG、PNG 或 WebP;按内容检查格式,自动纠正方向并去除位置信息。",
+        help_text="JPEG、PNG 或 WebP;按内容检查格式,自动纠正方向,"
+        "去除相机、作者、拍摄时间、位置等附加信息(保留色彩配置)。",
     )
 
     class Meta:

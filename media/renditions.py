@@ -5,14 +5,15 @@ and the width, so they are made once and served as static files afterwards.
 """
 
 import functools
+import io
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from PIL import Image, ImageOps
+
+from .storage import write_file
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,12 @@ def _relative_name(image_name: str, width: int, ext: str) -> str:
 def _write(source: Image.Image, path: Path, width: int, pil_format: str) -> None:
     height = round(source.height * width / source.width)
     resized = source.resize((width, height), Image.Resampling.LANCZOS)
+    encoded = io.BytesIO()
+    resized.save(encoded, pil_format, quality=QUALITY, optimize=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Write aside and rename, so a concurrent request never serves half a file.
-    fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as handle:
-        resized.save(handle, pil_format, quality=QUALITY, optimize=True)
-    os.replace(temp, path)
+    # Whole or not at all: a concurrent request never serves half a file, and a full
+    # disk leaves no partial one.
+    write_file(path, [encoded.getvalue()], replace=True)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -111,9 +112,10 @@ def _renditions(
                 result[ext].append(
                     Rendition(url=f"{media_url}{name}", width=width, mime=mime)
                 )
-    except (OSError, ValueError) as error:
-        # A missing or unreadable original: the page shows the original link instead.
-        # Not remembered, so a file restored later gets its renditions.
-        logger.warning("no renditions for %s: %s", image_name, error)
+    except Exception as error:
+        # A missing or unreadable original, or a full disk: the page shows the original
+        # instead, whatever went wrong. Not remembered, so a file restored later (or
+        # space freed) gets its renditions.
+        logger.warning("no renditions for %s: %r", image_name, error)
         raise _NoRenditions from error
     return result

@@ -1,16 +1,20 @@
 """Checking and cleaning uploaded photos: judged by content, never by file name.
 
 An upload is read by Pillow only after its size and its declared pixel count are within
-the limits, so a decompression bomb is refused before anything is decoded.
+the limits, so a decompression bomb is refused before anything is decoded. What is
+stored is the pixels, with the EXIF orientation applied, and the colour profile: no
+camera, author, date, place, comment, XMP or text chunk survives.
 """
 
+import contextlib
 import io
+import threading
 import warnings
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 # Pillow format name -> (extension, content type). GIF is not accepted (animations).
 ACCEPTED_FORMATS = {
@@ -25,8 +29,32 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+# Image.info keys the encoders need to draw the same picture; everything else is dropped.
+_KEPT_INFO = ("transparency",)
+
+_strict_decoding = threading.Lock()
+
+
+@contextlib.contextmanager
+def _refusing_truncated_files():
+    """Decode strictly, whatever else ran in this process before.
+
+    Importing WeasyPrint (a PDF export) sets Pillow's process-wide
+    `ImageFile.LOAD_TRUNCATED_IMAGES = True`, after which a truncated upload would be
+    accepted with grey pixels. Pillow has no per-image switch, so the flag is forced off
+    for this decode only, under a lock, and put back as it was.
+    """
+    with _strict_decoding:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def clean_photo_upload(upload) -> SimpleUploadedFile:
-    """Return the upload re-encoded with EXIF orientation applied and GPS data removed.
+    """Return the upload re-encoded: orientation applied, only pixels and ICC kept.
 
     Raises ValidationError with a message for the editor when the file is refused.
     """
@@ -58,20 +86,20 @@ def clean_photo_upload(upload) -> SimpleUploadedFile:
     if image.format not in ACCEPTED_FORMATS:
         raise ValidationError(NOT_AN_IMAGE, code="not_image")
     image_format = image.format
+    icc_profile = image.info.get("icc_profile")
     try:
-        image.load()
+        with _refusing_truncated_files():
+            image.load()
         image = ImageOps.exif_transpose(image)
     except Exception as error:
         raise ValidationError(
             "图片文件已损坏,无法读取。请重新导出后再上传。", code="broken"
         ) from error
 
-    exif = image.getexif()
-    exif.pop(ExifTags.Base.Orientation, None)  # already applied to the pixels
-    exif.pop(ExifTags.IFD.GPSInfo, None)  # where the photo was taken stays private
-    options = {"exif": exif.tobytes()} if len(exif) else {}
-    if "icc_profile" in image.info:
-        options["icc_profile"] = image.info["icc_profile"]
+    # Encoders copy some metadata from `info` by themselves (a JPEG comment, XMP), so
+    # the image is saved with nothing else in it.
+    image.info = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
+    options = {"icc_profile": icc_profile} if icc_profile else {}
     if image_format == "JPEG":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
