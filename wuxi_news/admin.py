@@ -1,13 +1,57 @@
-"""The user admin of the site layer: staff get one 姓名 field, required for newsroom roles."""
+"""Admin of the site layer: staff logins with a 姓名, and django-axes in Chinese."""
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 
 from .staff import StaffChangeForm, StaffCreationForm
 
 admin.site.unregister(User)
+admin.site.unregister(Group)
+admin.site.unregister(AccessAttempt)
+
+# Permissions an editor's role can usefully hold; the rest (log entries, sessions,
+# content types, revisions) are kept out of the lists.
+PERMISSION_APPS = ["articles", "digests", "people", "media", "auth", "axes"]
+PERMISSION_ACTIONS = {"add": "增加", "change": "修改", "delete": "删除", "view": "查看"}
+
+
+class PermissionField(forms.ModelMultipleChoiceField):
+    """Permissions named in Chinese: Django stores “Can add 稿件” in the database."""
+
+    def label_from_instance(self, permission):
+        model = permission.content_type.model_class()
+        action, _, model_name = permission.codename.partition("_")
+        if model is None:
+            return permission.name
+        if action in PERMISSION_ACTIONS and model_name == model._meta.model_name:
+            name = PERMISSION_ACTIONS[action] + str(model._meta.verbose_name)
+        else:
+            name = permission.name
+        return f"{model._meta.app_config.verbose_name} | {name}"
+
+
+def permission_choices(kwargs: dict) -> dict:
+    return kwargs | {
+        "form_class": PermissionField,
+        "queryset": Permission.objects.filter(
+            content_type__app_label__in=PERMISSION_APPS
+        ).select_related("content_type"),
+    }
+
+
+@admin.register(Group)
+class RoleAdmin(GroupAdmin):
+    list_display = ["name"]
+    list_filter = []
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            kwargs = permission_choices(kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(User)
@@ -58,4 +102,24 @@ class StaffAdmin(UserAdmin):
             # Five roles: checkboxes read better than a two-pane picker.
             kwargs["widget"] = forms.CheckboxSelectMultiple
             kwargs["help_text"] = "采编角色,可多选;加入前须填写姓名。"
+        elif db_field.name == "user_permissions":
+            kwargs = permission_choices(kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    """Axes' admin with Chinese column headings and message (the rest: locale/)."""
+
+    @admin.display(description="状态")
+    def status(self, obj):
+        return super().status(obj)
+
+    @admin.display(description="到期时间")
+    def expiration(self, obj):
+        return super().expiration(obj)
+
+    @admin.action(description="清除过期的登录尝试")
+    def cleanup_expired_attempts(self, request, queryset):
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(request, f"已清除 {count} 条过期的登录尝试。")
