@@ -3,6 +3,7 @@
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
@@ -113,7 +114,8 @@ class LoginAttemptAdmin(AccessAttemptAdmin):
 
     @admin.display(description="状态")
     def status(self, obj):
-        return super().status(obj)
+        left = settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        return f"还可尝试 {left} 次" if left > 0 else "已锁定"
 
     @admin.display(description="到期时间")
     def expiration(self, obj):
