@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from articles.models import Column
@@ -286,3 +286,18 @@ def test_the_compiled_translations_match_their_sources(domain):
     assert entries
     for msgid, msgstr in entries:
         assert catalog.gettext(msgid) == msgstr, "run msgfmt -o django.mo django.po"
+
+
+def test_permissions_read_chinese_and_those_not_offered_are_kept(client, db):
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    group = Group.objects.create(name="校对")
+    session = Permission.objects.get(codename="view_session")
+    group.permissions.add(session)
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    field = client.get(url).context["adminform"].form.fields["permissions"]
+    labels = [label for _, label in field.choices]
+    assert "稿件 | 增加稿件" in labels
+    assert not [label for label in labels if "Can " in label or "会话" in label]
+    add_article = Permission.objects.get(codename="add_article")
+    client.post(url, {"name": "校对", "permissions": [add_article.pk]})
+    assert set(group.permissions.all()) == {add_article, session}

@@ -35,28 +35,34 @@ class PermissionField(forms.ModelMultipleChoiceField):
         return f"{model._meta.app_config.verbose_name} | {name}"
 
 
-def permission_choices(kwargs: dict) -> dict:
-    return kwargs | {
-        "form_class": PermissionField,
-        "queryset": Permission.objects.filter(
-            content_type__app_label__in=PERMISSION_APPS
-        ).select_related("content_type"),
-    }
+class OfferedPermissionsMixin:
+    """Offer only PERMISSION_APPS' permissions, keeping any other a row already has."""
+
+    permission_field = "permissions"
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == self.permission_field:
+            kwargs["form_class"] = PermissionField
+            kwargs["queryset"] = Permission.objects.filter(
+                content_type__app_label__in=PERMISSION_APPS
+            ).select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        held = getattr(form.instance, self.permission_field)
+        hidden = list(held.exclude(content_type__app_label__in=PERMISSION_APPS))
+        super().save_related(request, form, formsets, change)
+        held.add(*hidden)
 
 
 @admin.register(Group)
-class RoleAdmin(GroupAdmin):
+class RoleAdmin(OfferedPermissionsMixin, GroupAdmin):
     list_display = ["name"]
     list_filter = []
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "permissions":
-            kwargs = permission_choices(kwargs)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(OfferedPermissionsMixin, UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
     fieldsets = (
@@ -90,6 +96,7 @@ class StaffAdmin(UserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("username", "first_name", "last_name", "email")
     filter_horizontal = ("user_permissions",)
+    permission_field = "user_permissions"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -103,8 +110,6 @@ class StaffAdmin(UserAdmin):
             # Five roles: checkboxes read better than a two-pane picker.
             kwargs["widget"] = forms.CheckboxSelectMultiple
             kwargs["help_text"] = "采编角色,可多选;加入前须填写姓名。"
-        elif db_field.name == "user_permissions":
-            kwargs = permission_choices(kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
