@@ -198,15 +198,16 @@ MESSAGE_CALLS = {
 
 
 def _message_texts(path: Path):
-    """(line, text) of each literal message the module shows editors; a formatted
-    value stands in as {}."""
+    """(line, text) of each literal message the module shows editors, and of each
+    *MESSAGE* constant; a formatted value stands in as {}, a message constant from
+    elsewhere (checked where it is defined) as 〔…〕。"""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     constants = {
-        target.id: node.value
-        for node in tree.body
+        target.id: node
+        for node in ast.walk(tree)
         if isinstance(node, ast.Assign)
         for target in node.targets
-        if isinstance(target, ast.Name)
+        if isinstance(target, ast.Name) and target.id.isupper()
     }
 
     def text(node) -> str | None:
@@ -214,15 +215,14 @@ def _message_texts(path: Path):
             return node.value
         if isinstance(node, ast.JoinedStr):
             return "".join(
-                v.value
-                if isinstance(v, ast.Constant)
-                else (text(v.value) or "{}")
-                if isinstance(v.value, ast.Name)
-                else "{}"
+                v.value if isinstance(v, ast.Constant) else text(v.value) or "{}"
                 for v in node.values
             )
-        if isinstance(node, ast.Name) and node.id in constants:
-            return text(constants[node.id])
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(node, ast.Name | ast.Attribute) and name in constants:
+            return text(constants[name].value)
+        if isinstance(node, ast.Name | ast.Attribute) and "MESSAGE" in name:
+            return "〔…〕。"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "format":
                 return text(node.func.value)
@@ -231,6 +231,9 @@ def _message_texts(path: Path):
             return None if left is None or right is None else left + right
         return None
 
+    for name, node in constants.items():
+        if "MESSAGE" in name and (found := text(node.value)):
+            yield node.lineno, found
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
