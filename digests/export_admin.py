@@ -49,7 +49,7 @@ class DigestExportAdminMixin:
         refused = [d for d in digests if not can_export(request.user, d)]
         if refused:
             names = "、".join(str(d) for d in refused)
-            messages.error(request, f"只有编辑可以导出未发布的每周要闻:{names}")
+            messages.error(request, f"只有编辑可以导出未发布的每周要闻:{names}。")
             return None
         formats = [f for f in request.POST.getlist("export_format") if f in FORMATS]
         if "export_confirmed" in request.POST and formats:

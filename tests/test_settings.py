@@ -1,4 +1,7 @@
+import ast
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +71,86 @@ def test_persistent_connections_with_health_checks(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.MEDIA_URL == "/uploads/"
+
+
+def variables_the_settings_read() -> set[str]:
+    """Names passed to os.environ.get / os.environ[...] / env_bool / env_list."""
+    tree = ast.parse((ROOT / "wuxi_news" / "settings.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = ast.unparse(node.func)
+            if func in {"os.environ.get", "env_bool", "env_list"} and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant):
+                    names.add(first.value)
+        elif (
+            isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
+        ):
+            names.add(node.slice.value)
+    return names
+
+
+def test_env_example_lists_every_variable_the_settings_read_with_a_comment():
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    listed = {}
+    for index, line in enumerate(lines):
+        if match := re.match(r"([A-Z][A-Z0-9_]*)=", line):
+            listed[match[1]] = index > 0 and lines[index - 1].startswith("#")
+    assert set(listed) == variables_the_settings_read()
+    assert [name for name, commented in listed.items() if not commented] == []
+
+
+def make_demo_steps() -> str:
+    """The commands `make demo` runs, but the server, with `python` for $(PY)."""
+    recipe = (ROOT / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n")[0]
+    steps = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
+    assert steps, "the Makefile has no demo recipe"
+    return "\n".join(
+        step.replace("$(PY)", "python") for step in steps if "runserver" not in step
+    )
+
+
+def readme_commands() -> str:
+    """The shell block of the README's Commands section."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commands")[1]
+    section = section.split("\n## ")[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert blocks, "the Commands section shows no commands"
+    return blocks[0]
+
+
+def test_the_readme_commands_run_as_written_after_make_demo(tmp_path):
+    """On a fresh checkout (no var/, no environment), after the steps of `make demo`
+    and in a new shell, every command of the README's block works as written."""
+    if sys.prefix == sys.base_prefix:
+        pytest.skip("runs the README's `. .venv/bin/activate`: needs a virtualenv")
+    checkout = tmp_path / "checkout"
+    shutil.copytree(
+        ROOT,
+        checkout,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "var", "uploads", "node_modules"
+        ),
+    )
+    (checkout / ".venv").symlink_to(sys.prefix)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "VIRTUAL_ENV"))
+        and k not in {"DATABASE_URL", "CACHE_URL", "PYTHONPATH"}
+    }
+    python_bin = str(Path(sys.prefix) / "bin")
+    env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if p != python_bin)
+    demo = subprocess.run(
+        ["bash", "-euc", f". .venv/bin/activate\n{make_demo_steps()}"],
+        cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    shell = subprocess.run(
+        ["bash", "-euc", readme_commands()],
+        cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert shell.returncode == 0, shell.stdout + shell.stderr
+    assert "ImproperlyConfigured" not in shell.stderr
+    assert (checkout / "var" / "见政巫溪这一周-2024-12-15.txt").exists()

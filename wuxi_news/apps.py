@@ -1,3 +1,4 @@
+import axes.apps
 from django.apps import AppConfig
 
 
@@ -9,3 +10,22 @@ class WuxiNewsConfig(AppConfig):
         from . import cache
 
         cache.connect_signals()
+
+
+class AxesConfig(axes.apps.AppConfig):
+    """django-axes under a Chinese name; its field names are in wuxi_news/locale."""
+
+    default = False
+    verbose_name = "登录保护"
+
+    def ready(self):
+        super().ready()
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+        # Axes writes these titles (admin breadcrumbs and headings) as English
+        # f-strings, out of reach of translation.
+        AccessAttempt.__str__ = lambda row: f"{row.username} 的登录尝试"
+        AccessFailureLog.__str__ = lambda row: (
+            f"{row.username} 登录失败{'(已锁定)' if row.locked_out else ''}"
+        )
+        AccessLog.__str__ = lambda row: f"{row.username} 的登录记录"

@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "django_filters",
     "ckeditor",
     "reversion",
-    "axes",
+    "wuxi_news.apps.AxesConfig",
     "wuxi_news",
     "people",
     "media",
@@ -172,6 +172,8 @@ CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# First in line: Chinese for django-axes and consistent wording over Django's own.
+LOCALE_PATHS = [BASE_DIR / "wuxi_news" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

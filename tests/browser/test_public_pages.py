@@ -10,6 +10,7 @@ from PIL import Image
 from media.renditions import renditions
 from media.samples import attach_sample_images
 from tests.factories import add_item, make_article, make_digest, make_photo, place_photo
+from tests.pages import zbar_decoder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,8 +70,7 @@ def test_screenshots(browser, live_server, site, screenshot_dir, kind, width):
 
 
 def test_qr_code_on_screen_decodes_to_the_page_url(browser, live_server, site):
-    from pyzbar.pyzbar import decode
-
+    decode = zbar_decoder()
     context = browser.new_context(viewport={"width": 390, "height": 900})
     page = context.new_page()
     url = live_server.url + site["digest"].get_absolute_url()

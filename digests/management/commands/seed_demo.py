@@ -15,12 +15,14 @@ REFERENCE_PAGE = (
 )
 
 
+# Demo logins with invented names (pages and the review trail print the name).
 DEMO_ROLES = [
-    ("reporter", "记者"),
-    ("subeditor", "编辑"),
-    ("reviewer", "审核"),
-    ("signoff", "终审"),
+    ("reporter", "记者", "李明"),
+    ("subeditor", "编辑", "王芳"),
+    ("reviewer", "审核", "陈静"),
+    ("signoff", "终审", "刘洋"),
 ]
+DEMO_EDITOR_NAME = "张伟"
 
 
 class Command(BaseCommand):
@@ -52,11 +54,15 @@ class Command(BaseCommand):
 
         User = get_user_model()
         self._create_role_users(User)
-        if User.objects.filter(username=username).exists():
+        editor = User.objects.filter(username=username).first()
+        if editor:
+            self._give_name(editor, DEMO_EDITOR_NAME)
             self.stdout.write(f"总编账号 {username} 已存在(密码见首次运行的输出)。")
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=username, email="", password=password)
+        User.objects.create_superuser(
+            username=username, email="", password=password, first_name=DEMO_EDITOR_NAME
+        )
         self.stdout.write(
             self.style.SUCCESS(f"总编账号(全部权限):{username}  密码:{password}")
         )
@@ -65,12 +71,21 @@ class Command(BaseCommand):
         """One demo login per newsroom role (三审), each printed once with its password."""
         from django.contrib.auth.models import Group
 
-        for username, role in DEMO_ROLES:
-            if User.objects.filter(username=username).exists():
+        for username, role, name in DEMO_ROLES:
+            existing = User.objects.filter(username=username).first()
+            if existing:
+                self._give_name(existing, name)
                 continue
             password = secrets.token_urlsafe(12)
             user = User.objects.create_user(
-                username=username, password=password, is_staff=True
+                username=username, password=password, is_staff=True, first_name=name
             )
             user.groups.set(Group.objects.filter(name=role))
-            self.stdout.write(f"{role}账号:{username}  密码:{password}")
+            self.stdout.write(f"{role}账号:{username}({name})  密码:{password}")
+
+    @staticmethod
+    def _give_name(user, name: str) -> None:
+        """A demo login made before logins had names gets its demo name."""
+        if not user.get_full_name():
+            user.first_name = name
+            user.save(update_fields=["first_name"])
