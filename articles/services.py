@@ -59,6 +59,12 @@ STAGE_ACTIONS = {
 
 
 def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
+    # The trail and the page print this name, never a login (see wuxi_news/staff.py).
+    if not user.get_full_name().strip():
+        raise ValidationError(
+            "你的账号还没有填写姓名,审核记录和稿件署名要用到它。"
+            "请管理员在“用户”中填写姓名后再操作。"
+        )
     review = Review(
         article=article,
         action=action,

@@ -132,7 +132,12 @@ def make_user(*, roles=("编辑",), superuser=False, **overrides):
         "digests.migrations.0003_editorial_groups"
     ).ROLE_PERMISSIONS
     n = next(_numbers)
-    values = {"username": f"user{n}", "is_staff": True, "is_superuser": superuser}
+    values = {
+        "username": f"user{n}",
+        "first_name": "测试员",  # newsroom staff sign with their real name
+        "is_staff": True,
+        "is_superuser": superuser,
+    }
     user = User.objects.create_user(**(values | overrides), password="pw-for-tests-123")
     for role in roles:
         group, created = Group.objects.get_or_create(name=role)

@@ -35,11 +35,6 @@ LATIN_DATA = [
     re.compile(r"\b[\w.+-]+@[\w.-]+\b"),
 ]
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_’'-]+")
-# Issue 9 item 7, done on another branch, replaces the read-only photo inline's raw
-# field labels ("Existing / Image / Caption … : None"); drop this once it is merged.
-READ_ONLY_PHOTO_INLINE = re.compile(
-    r"(Existing|Image|Caption|Credit role|Credit name|Photographer|Alt text)\s*:\s*None"
-)
 
 
 def visible_text(html: str) -> str:
@@ -66,7 +61,7 @@ def data_words() -> set[str]:
 
 
 def english_words(html: str, *, usernames) -> set[str]:
-    text = READ_ONLY_PHOTO_INLINE.sub(" ", visible_text(html))
+    text = visible_text(html)
     for pattern in LATIN_DATA:
         text = pattern.sub(" ", text)
     return {

@@ -48,7 +48,7 @@ def group(name: str) -> Group:
 
 @pytest.mark.parametrize("role", EDITORIAL_GROUPS)
 def test_a_nameless_login_cannot_be_given_a_newsroom_role(admin_client, role):
-    user = make_user(roles=())
+    user = make_user(roles=(), first_name="")
     url = reverse("admin:auth_user_change", args=[user.pk])
     response = admin_client.post(url, change_data(user, groups=[group(role).pk]))
     assert response.status_code == 200
@@ -59,7 +59,7 @@ def test_a_nameless_login_cannot_be_given_a_newsroom_role(admin_client, role):
 
 
 def test_a_superuser_needs_a_name_too(admin_client):
-    user = make_user(roles=())
+    user = make_user(roles=(), first_name="")
     url = reverse("admin:auth_user_change", args=[user.pk])
     response = admin_client.post(url, change_data(user, is_superuser="on"))
     assert "请填写姓名" in response.context["adminform"].form.errors["first_name"][0]
@@ -68,7 +68,7 @@ def test_a_superuser_needs_a_name_too(admin_client):
 
 
 def test_a_login_without_a_role_needs_no_name(admin_client):
-    user = make_user(roles=())
+    user = make_user(roles=(), first_name="")
     url = reverse("admin:auth_user_change", args=[user.pk])
     response = admin_client.post(url, change_data(user, email="a@example.com"))
     assert response.status_code == 302
@@ -77,7 +77,7 @@ def test_a_login_without_a_role_needs_no_name(admin_client):
 
 
 def test_a_chinese_name_is_one_field_written_without_a_space(admin_client):
-    user = make_user(roles=())
+    user = make_user(roles=(), first_name="")
     url = reverse("admin:auth_user_change", args=[user.pk])
     data = change_data(user, first_name=" 吴 丹 ", groups=[group("编辑").pk])
     assert admin_client.post(url, data).status_code == 302
@@ -88,7 +88,7 @@ def test_a_chinese_name_is_one_field_written_without_a_space(admin_client):
 
 
 def test_a_foreign_name_keeps_its_space(admin_client):
-    user = make_user(roles=())
+    user = make_user(roles=(), first_name="")
     url = reverse("admin:auth_user_change", args=[user.pk])
     data = change_data(user, first_name="Anna  Smith", groups=[group("记者").pk])
     assert admin_client.post(url, data).status_code == 302

@@ -197,3 +197,16 @@ def test_the_read_only_view_shows_photos_as_readers_see_them(client):
     assert "放在正文第 1 段之后" in text
     for english in ("Existing", "Image", "Credit role", "Alt text", "None"):
         assert english not in text
+
+
+def test_a_login_without_a_name_cannot_sign_a_review_step(client):
+    article = draft()
+    client.force_login(make_user(roles=["记者"], first_name=""))
+    data = admin_form_data(
+        client.get(change_url(article)), **{"workflow-action": "submit"}
+    )
+    response = client.post(change_url(article), data, follow=True)
+    assert "你的账号还没有填写姓名" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+    assert not article.reviews.exists()
