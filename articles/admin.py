@@ -168,6 +168,8 @@ class ArticleAdmin(
 ):
     form = ArticleForm
     lock_noun = "这篇稿件"
+    # Read-only: the body as paragraphs rather than as escaped HTML source.
+    read_only_swaps = {"body": "body_text"}
     workflow_fields = ("status", "review_stage", "published_at")
     list_display = [
         "headline", "column", "news_on", "workflow_state", "published_at", "created_by",
@@ -206,18 +208,6 @@ class ArticleAdmin(
         return super().has_change_permission(request, obj) and (
             obj is None or can_edit_article(user=request.user, article=obj)
         )
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or self.has_change_permission(request, obj):
-            return fieldsets
-        # Read-only: the body as paragraphs rather than as escaped HTML source.
-        return [
-            (name, {**options, "fields": [
-                "body_text" if field == "body" else field for field in options["fields"]
-            ]})
-            for name, options in fieldsets
-        ]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "body_text"]

@@ -137,6 +137,7 @@ class EditingAdminMixin:
 
     lock_noun = "此条目"
     workflow_fields = ("status", "published_at")
+    read_only_swaps: dict[str, str] = {}
 
     class Media:
         js = ["articles/edit_lock.js"]
@@ -218,10 +219,12 @@ class EditingAdminMixin:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or self.has_change_permission(request, obj):
             return fieldsets
-        # A read-only page has nothing to save, so no stale-save marker to show.
+        # A read-only page has nothing to save (no stale-save marker) and may show some
+        # fields as readers read them (`read_only_swaps`: field -> display field).
+        swaps = {"seen_updated_at": None, **self.read_only_swaps}
         return [
             (name, {**options, "fields": [
-                f for f in options["fields"] if f != "seen_updated_at"
+                swaps.get(f, f) for f in options["fields"] if swaps.get(f, f)
             ]})
             for name, options in fieldsets
         ]  # fmt: skip
