@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
-from reversion.admin import VersionAdmin
 
 import media.admin
 from media.models import Photo
-from wuxi_news.revisions import FinalStateVersionAdmin, revision
+from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin, revision
 
 from .body import block_text
 from .editing import EditingAdminMixin, release_lock
@@ -73,7 +72,7 @@ class PhotoAdmin(media.admin.PhotoAdmin):
 
 
 @admin.register(Column)
-class ColumnAdmin(VersionAdmin):
+class ColumnAdmin(GuardedVersionAdmin):
     list_display = ["name", "slug", "parent", "rank"]
     list_filter = ["parent"]
     search_fields = ["name", "slug"]
@@ -171,6 +170,7 @@ class ArticleAdmin(
     # Read-only: the body as paragraphs rather than as escaped HTML source.
     read_only_swaps = {"body": "body_text"}
     workflow_fields = ("status", "review_stage", "published_at")
+    draft_state = {"status": "draft", "review_stage": "", "published_at": None}
     list_display = [
         "headline", "column", "news_on", "workflow_state", "published_at", "created_by",
     ]  # fmt: skip

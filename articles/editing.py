@@ -137,6 +137,7 @@ class EditingAdminMixin:
 
     lock_noun = "此条目"
     workflow_fields = ("status", "published_at")
+    draft_state = {"status": "draft", "published_at": None}
     read_only_swaps: dict[str, str] = {}
 
     class Media:
@@ -237,6 +238,11 @@ class EditingAdminMixin:
             .first()
         )
         return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        # A recovered item comes back as a draft: it goes through review again.
+        request._workflow_state = self.draft_state
+        return super().recover_view(request, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         for name, value in (getattr(request, "_workflow_state", None) or {}).items():

@@ -4,7 +4,8 @@ import reversion
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
-from reversion.admin import VersionAdmin
+
+from wuxi_news.revisions import GuardedVersionAdmin
 
 from .forms import PhotoForm
 from .models import Photo
@@ -54,7 +55,7 @@ class DiskFullAdminMixin:
 
 
 @admin.register(Photo)
-class PhotoAdmin(DiskFullAdminMixin, VersionAdmin):
+class PhotoAdmin(DiskFullAdminMixin, GuardedVersionAdmin):
     form = PhotoForm
     list_display = ["thumbnail", "caption", "credit_display", "is_sample", "created_at"]
     list_filter = ["is_sample", "credit_name"]

@@ -3,9 +3,8 @@ import datetime
 import reversion
 from django.contrib import admin
 from django.utils import timezone
-from reversion.admin import VersionAdmin
 
-from wuxi_news.revisions import FinalStateVersionAdmin
+from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin
 
 from .forms import AppointmentFormSet
 from .models import Appointment, Organization, Person, Position
@@ -17,7 +16,7 @@ if not reversion.is_registered(Person):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(VersionAdmin):
+class OrganizationAdmin(GuardedVersionAdmin):
     list_display = ["name", "kind", "parent", "rank"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -26,7 +25,7 @@ class OrganizationAdmin(VersionAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(VersionAdmin):
+class PositionAdmin(GuardedVersionAdmin):
     list_display = ["title", "organization", "rank", "acting_title"]
     list_filter = ["organization__kind", "organization"]
     search_fields = ["title", "organization__name"]
@@ -80,7 +79,7 @@ class PersonAdmin(FinalStateVersionAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(VersionAdmin):
+class AppointmentAdmin(GuardedVersionAdmin):
     list_display = ["person", "position", "started_on", "ended_on", "is_acting"]
     list_filter = ["position__organization", "is_acting"]
     search_fields = ["person__name", "position__title"]

@@ -3,7 +3,11 @@
 from contextlib import contextmanager
 
 import reversion
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from reversion.admin import VersionAdmin
+from reversion.models import Revision, Version
 
 
 def _add_fresh_to_revision(obj) -> None:
@@ -21,7 +25,51 @@ def revision(*, user, comment: str = ""):
         yield
 
 
-class FinalStateVersionAdmin(VersionAdmin):
+class GuardedVersionAdmin(VersionAdmin):
+    """History with the admin's own rules: a restore or recover changes nothing the
+    user could not change by hand.
+
+    django-reversion restores a whole revision (the object and everything it follows,
+    e.g. an article's photos, which other articles may share) before the change form
+    checks anything, and finds versions by id alone. Here a version must belong to
+    this model (and object), and the user must be allowed to change, as things stand
+    now, every registered object the revision would bring back.
+    """
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        version = get_object_or_404(Version.objects.get_for_object(obj), pk=version_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        self._check_revision(request, version.revision)
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        version = get_object_or_404(
+            Version.objects.get_deleted(self.model), pk=version_id
+        )
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        self._check_revision(request, version.revision)
+        return super().recover_view(request, version_id, extra_context)
+
+    def _check_revision(self, request, revision: Revision) -> None:
+        for version in revision.version_set.select_related("content_type"):
+            model = version.content_type.model_class()
+            model_admin = self.admin_site._registry.get(model)
+            if model_admin is None:  # rows edited only inline (placements, briefs)
+                continue
+            current = model._default_manager.filter(pk=version.object_id).first()
+            allowed = (
+                model_admin.has_change_permission(request, current)
+                if current is not None
+                else model_admin.has_add_permission(request)
+            )
+            if not allowed:
+                raise PermissionDenied
+
+
+class FinalStateVersionAdmin(GuardedVersionAdmin):
     """Records a revision of the object as it stands after its inlines are saved.
 
     With automatic tracking, the parent's save would record inline rows the same

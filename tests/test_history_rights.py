@@ -1,0 +1,140 @@
+"""History (历史 → restore, and recover of deleted items) follows the same rules as the
+change form: nothing public changes through an old revision without 三审."""
+
+import pytest
+import reversion
+from django.test import Client
+from django.urls import reverse
+from reversion.models import Version
+
+from articles.models import Article
+from digests.models import WeeklyDigest
+from tests.admin_forms import admin_form_data
+from tests.factories import (
+    make_article,
+    make_brief,
+    make_column,
+    make_digest,
+    make_photo,
+    make_user,
+    place_photo,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(*objects):
+    """A revision of `objects` as they are now (what an admin save records)."""
+    with reversion.create_revision():
+        for obj in objects:
+            reversion.add_to_revision(obj)
+    return Version.objects.get_for_object(objects[0]).order_by("-pk").first()
+
+
+def login(*roles) -> Client:
+    client = Client()
+    client.force_login(make_user(roles=list(roles)))
+    return client
+
+
+def revision_url(obj, version) -> str:
+    meta = obj._meta
+    return reverse(
+        f"admin:{meta.app_label}_{meta.model_name}_revision", args=[obj.pk, version.pk]
+    )
+
+
+def post_revision(client, obj, version):
+    page = client.get(revision_url(obj, version))
+    if page.status_code != 200:
+        return page
+    return client.post(revision_url(obj, version), admin_form_data(page))
+
+
+@pytest.mark.parametrize("role", ["记者", "编辑", "审核"])
+def test_restoring_a_draft_revision_does_not_rewrite_a_published_article(role):
+    article = make_article(
+        status=Article.Status.DRAFT, published_at=None, headline="草稿时的标题"
+    )
+    old = snapshot(article)
+    article.headline = "终审定稿的标题"
+    article.status = Article.Status.PUBLISHED
+    article.published_at = article.created_at
+    article.save()
+    response = post_revision(login(role), article, old)
+    assert response.status_code == 403
+    article.refresh_from_db()
+    assert article.headline == "终审定稿的标题"
+
+
+def test_the_final_signer_restores_content_but_not_the_old_state():
+    article = make_article(
+        status=Article.Status.DRAFT, published_at=None, headline="旧"
+    )
+    old = snapshot(article)
+    article.headline = "新"
+    article.status = Article.Status.PUBLISHED
+    article.published_at = article.created_at
+    article.save()
+    assert post_revision(login("终审"), article, old).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "旧"
+    assert article.is_published
+
+
+def test_an_editor_cannot_restore_a_published_digest():
+    digest = make_digest(
+        status=WeeklyDigest.Status.DRAFT, published_at=None, title="旧"
+    )
+    make_brief(digest, text="旧简讯。")
+    old = snapshot(digest, *digest.briefs.all())
+    digest.title = "已发布的标题"
+    digest.status = WeeklyDigest.Status.PUBLISHED
+    digest.published_at = digest.created_at
+    digest.save()
+    assert post_revision(login("编辑"), digest, old).status_code == 403
+    digest.refresh_from_db()
+    assert digest.title == "已发布的标题"
+
+
+def test_a_draft_revision_cannot_bring_back_a_photo_a_published_article_shares():
+    draft = make_article(status=Article.Status.DRAFT, published_at=None)
+    photo = make_photo(caption="记者草稿时的说明。")
+    placement = place_photo(draft, photo)
+    old = snapshot(draft, placement, photo)
+    place_photo(make_article(headline="已发布的稿件"), photo)
+    photo.caption = "终审定稿的说明。"
+    photo.save()
+    assert post_revision(login("记者"), draft, old).status_code == 403
+    photo.refresh_from_db()
+    assert photo.caption == "终审定稿的说明。"
+
+
+def test_a_version_of_another_model_or_object_is_not_found():
+    mine = make_article(status=Article.Status.DRAFT, published_at=None)
+    other = make_article(headline="别人的稿件")
+    foreign = snapshot(other)
+    client = login("记者")
+    assert client.get(revision_url(mine, foreign)).status_code == 404
+    photo_version = snapshot(make_photo())
+    recover = reverse("admin:articles_article_recover", args=[photo_version.pk])
+    assert client.post(recover, {}).status_code == 404
+    existing = reverse("admin:articles_article_recover", args=[foreign.pk])
+    assert (
+        client.post(existing, {}).status_code == 404
+    )  # not deleted: nothing to recover
+
+
+def test_a_recovered_article_comes_back_as_a_draft():
+    column = make_column()
+    article = make_article(column=column, headline="被删除的已发布稿件")
+    version = snapshot(article)
+    article.delete()
+    client = login("编辑", "终审")
+    url = reverse("admin:articles_article_recover", args=[version.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert client.post(url, admin_form_data(page)).status_code == 302
+    recovered = Article.objects.get(headline="被删除的已发布稿件")
+    assert recovered.status == Article.Status.DRAFT
+    assert not Article.objects.published().exists()
