@@ -32,21 +32,22 @@ if not reversion.is_registered(WeeklyDigest):
 
 
 class DigestPartInline(admin.TabularInline):
-    """Items and briefs follow their digest: once published, only its signer edits them."""
+    """Items and briefs follow their digest: whoever may change the digest changes
+    them, and once it is published only its signer."""
 
-    def _may(self, request, obj, action: str) -> bool:
+    def _may(self, request, obj) -> bool:
         if obj is not None and obj.status == WeeklyDigest.Status.PUBLISHED:
             return request.user.has_perm("digests.publish_weeklydigest")
-        return request.user.has_perm(f"digests.{action}_{self.opts.model_name}")
+        return request.user.has_perm("digests.change_weeklydigest")
 
     def has_add_permission(self, request, obj=None):
-        return self._may(request, obj, "add")
+        return self._may(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self._may(request, obj, "change")
+        return self._may(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._may(request, obj, "delete")
+        return self._may(request, obj)
 
 
 class DigestItemInline(DigestPartInline):

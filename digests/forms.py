@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from articles.editing import StaleSaveFormMixin
+from articles.models import Article
 
 from .models import WeeklyDigest, default_column
 
@@ -54,6 +55,9 @@ class DigestItemFormSet(forms.BaseInlineFormSet):
             if not data or data.get("DELETE") or not data.get("article"):
                 continue
             article = data["article"]
+            if not isinstance(article, Article):
+                # A view-only row's data is its initial values: the saved article's pk.
+                article = form.instance.article
             if article.pk in seen:
                 raise ValidationError(
                     f"同一篇稿件不能在一期中收录两次:《{article.headline}》。"

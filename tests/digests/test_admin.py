@@ -429,3 +429,17 @@ def test_the_preview_button_is_offered_only_to_those_who_may_preview(client):
     assert 'id="preview-digest"' not in client.get(change_url(digest)).content.decode()
     client.force_login(make_user(roles=["编辑"]))
     assert 'id="preview-digest"' in client.get(change_url(digest)).content.decode()
+
+
+def test_the_final_signer_saves_and_publishes_a_draft_digest_from_its_form(client):
+    column = make_column()
+    digest = draft_digest(column, title="原标题")
+    add_item(digest, make_article(column=column, news_on=MONDAY), is_lead=True)
+    make_brief(digest, happened_on=MONDAY, text="县里召开会议。")
+    client.force_login(make_user(roles=["终审"]))
+    data = admin_form_data(client.get(change_url(digest)), title="终审改的标题")
+    response = client.post(change_url(digest), data | {"_publish": "1"})
+    assert response.status_code == 302
+    digest.refresh_from_db()
+    assert digest.title == "终审改的标题"
+    assert digest.is_published
