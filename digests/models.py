@@ -21,10 +21,27 @@ DEFAULT_COLUMN_NAME = "巫溪要闻"
 # A day written at the start of a brief's text, which the page adds by itself:
 # `19日,`, `19日，`, `19日 `, `>>19日,`, `12月19日,`. Only a day followed by a
 # separator counts (`\d` also matches full-width digits), so `19日至21日,…`, `19日上午,…` or `19日晚…` stay as written.
+_MARKERS = re.compile(r"^(?:(?:>>|》》|＞＞|[●◆■▶►])\s*)+")
+_NUMBER = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
 _LEADING_DAY = re.compile(
-    r"^(?:>>|》》|＞＞|[●◆■])?\s*(?:(?P<month>\d{1,2})\s*月\s*)?(?P<day>\d{1,2})\s*日"
-    r"(?:\s*[,，、]\s*|\s+|$)"
+    r"^[(（【\[]?\s*"
+    r"(?:(?P<year>\d{4})\s*年\s*)?"
+    rf"(?:(?P<month>{_NUMBER})\s*月\s*)?"
+    rf"(?P<day>{_NUMBER})\s*日"
+    # A day is a prefix only when a separator follows: "19日至21日" and "19日晚" stay.
+    r"(?:\s*[)）】\]]\s*[,，、:：。]?\s*|\s*[,，、:：。]\s*|\s+|$)"
 )
+_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
+
+
+def _number(text: str) -> int:
+    """12 or 十二 → 12 (days and months in Chinese numerals, up to 三十一)."""
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.rpartition("十")
+    if "十" not in text:
+        return _DIGITS.get(text, 0)
+    return _DIGITS.get(tens, 1 if not tens else 0) * 10 + _DIGITS.get(ones, 0)
 
 
 def default_column() -> Column | None:
@@ -193,13 +210,17 @@ class Brief(models.Model):
         if self.happened_on is None:
             return
         typed_day = False
+        # The page prints the marker and the day itself: markers go, a day is checked.
+        self.text = _MARKERS.sub("", self.text)
         while match := _LEADING_DAY.match(self.text):
             typed_day = True
-            day, month = int(match["day"]), match["month"]
-            if day != self.happened_on.day or (
-                month and int(month) != self.happened_on.month
+            day, month, year = match["day"], match["month"], match["year"]
+            if (
+                _number(day) != self.happened_on.day
+                or (month and _number(month) != self.happened_on.month)
+                or (year and int(year) != self.happened_on.year)
             ):
-                typed = self.text[: match.end()].rstrip(" ,，、")
+                typed = self.text[: match.end()].strip(" ,，、:：。()（）【】[]")
                 raise ValidationError(
                     {
                         "text": f"内容开头写的是“{typed}”,但简讯日期是"
@@ -208,7 +229,7 @@ class Brief(models.Model):
                         f"(页面会自动加上“{self.happened_on.day}日,”)。"
                     }
                 )
-            self.text = self.text[match.end() :].strip()
+            self.text = _MARKERS.sub("", self.text[match.end() :].strip())
         if typed_day and not self.text:
             raise ValidationError({"text": "简讯内容不能只有日期。"})
 
