@@ -45,6 +45,8 @@ class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
 
 
 WORKFLOW_PREFIX = "workflow"
+# A schedule further ahead than this is a typing slip (a year like 2205).
+MAX_SCHEDULE_AHEAD = datetime.timedelta(days=366)
 
 PHOTO_FIELDS = ["caption", "credit_role", "credit_name", "photographer", "alt_text"]
 
@@ -219,4 +221,6 @@ class WorkflowForm(forms.Form):
         value = self.cleaned_data.get("publish_at")
         if value and value < timezone.now() - datetime.timedelta(minutes=1):
             raise ValidationError("定时发布时间不能早于现在;立即发布请留空。")
+        if value and value > timezone.now() + MAX_SCHEDULE_AHEAD:
+            raise ValidationError("定时发布时间不能晚于一年以后,请检查年份。")
         return value

@@ -34,6 +34,8 @@ class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
         cleaned_data = super().clean()
         start = cleaned_data.get("week_starts_on")
         if start and not cleaned_data.get("week_ends_on"):
+            if start > datetime.date.max - datetime.timedelta(days=6):
+                raise ValidationError({"week_starts_on": "本周起的日期超出了范围。"})
             cleaned_data["week_ends_on"] = start + datetime.timedelta(days=6)
         if cleaned_data.get("week_ends_on") and not cleaned_data.get("issued_on"):
             cleaned_data["issued_on"] = cleaned_data["week_ends_on"]

@@ -210,3 +210,20 @@ def test_a_login_without_a_name_cannot_sign_a_review_step(client):
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
     assert not article.reviews.exists()
+
+
+def test_a_schedule_years_ahead_is_refused(client):
+    article = make_article(
+        status=Article.Status.REVIEW,
+        review_stage=Article.ReviewStage.FINAL,
+        published_at=None,
+    )
+    client.force_login(make_user(roles=["终审"]))
+    data = admin_form_data(
+        client.get(change_url(article)),
+        **{"workflow-action": "approve", "workflow-publish_at": "9999-12-31T23:59"},
+    )
+    response = client.post(change_url(article), data)
+    assert "定时发布时间不能晚于一年以后" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Article.Status.REVIEW

@@ -443,3 +443,16 @@ def test_the_final_signer_saves_and_publishes_a_draft_digest_from_its_form(clien
     digest.refresh_from_db()
     assert digest.title == "终审改的标题"
     assert digest.is_published
+
+
+def test_a_week_at_the_end_of_the_calendar_is_refused_with_a_message(client):
+    column = make_column()
+    client.force_login(make_user(roles=["编辑"]))
+    url = reverse("admin:digests_weeklydigest_add")
+    data = admin_form_data(
+        client.get(url), column=str(column.pk), week_starts_on="9999-12-31"
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "本周起的日期超出了范围" in response.content.decode()
+    assert not WeeklyDigest.objects.exists()
