@@ -118,6 +118,12 @@ class ArticlePhotoForm(forms.ModelForm):
             return cleaned_data
         if existing is None and not image:
             raise ValidationError("请上传图片,或从图片库选择一张已有图片。")
+        if existing is not None and existing.pk != self.instance.photo_id:
+            # A photo just picked from the library keeps its caption, credit and alt
+            # text; only what the editor typed over them is a change.
+            for name in PHOTO_FIELDS:
+                if not cleaned_data.get(name):
+                    cleaned_data[name] = getattr(existing, name)
         credit_from_photographer(cleaned_data)
         if existing is not None and self._changes_photo(existing, cleaned_data):
             self._check_photo_may_change(existing)

@@ -209,3 +209,27 @@ def test_draft_digest(role):
     digest.refresh_from_db()
     changed = digest.title == "改过的草稿标题"
     check(role, {"编辑", "终审"}, response, user, digest, changed)
+
+
+@pytest.mark.parametrize("role", ["记者", "编辑"])
+def test_picking_a_library_photo_keeps_its_caption_and_credit(role, client):
+    published = make_article(headline="已发布的稿件")
+    photo = make_photo(caption="会议现场。", credit_role="记者", credit_name="李明")
+    place_photo(published, photo)
+    draft = make_article(status=Article.Status.DRAFT, published_at=None)
+    response, _ = forged_post(
+        role,
+        change(draft),
+        **{
+            "placements-TOTAL_FORMS": "1",
+            "placements-0-existing": str(photo.pk),
+            "placements-0-after_paragraph": "1",
+            "placements-0-order": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    photo.refresh_from_db()
+    assert (photo.caption, photo.credit) == ("会议现场。", "记者 李明/摄")
+    assert draft.placements.get().photo == photo
+    public = client.get(published.get_absolute_url()).content.decode()
+    assert "会议现场。" in public and "记者 李明/摄" in public
