@@ -22,6 +22,7 @@ from django.db import models
 from django.http import Http404, JsonResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -73,21 +74,27 @@ def take_lock(*, obj: models.Model, user) -> EditLock:
     return lock
 
 
-def keep_lock(*, obj: models.Model, user) -> EditLock | None:
-    """A heartbeat from `user`'s open page: None while they hold the lock, else the
-    lock of whoever took it over. A lock that lapsed unclaimed is taken back."""
+def keep_lock(*, obj: models.Model, user) -> EditLock:
+    """A heartbeat from `user`'s open page: their lock, renewed (or taken back if it
+    lapsed unclaimed), else the lock of whoever took it over."""
     lock = current_lock(obj=obj)
-    if lock is not None and lock.user_id != user.pk:
-        return lock
     if lock is None:
-        take_lock(obj=obj, user=user)
-    else:
-        _lock_rows(obj).filter(user=user).update(seen_at=timezone.now())
-    return None
+        return take_lock(obj=obj, user=user)
+    if lock.user_id == user.pk:
+        lock.seen_at = timezone.now()
+        _lock_rows(obj).filter(pk=lock.pk).update(seen_at=lock.seen_at)
+    return lock
 
 
-def release_lock(*, obj: models.Model, user) -> None:
-    _lock_rows(obj).filter(user=user).delete()
+def release_lock(
+    *, obj: models.Model, user, since: datetime.datetime | None = None
+) -> None:
+    """Give back `user`'s lock; with `since`, only the lock taken at that moment (a
+    page left during a reload must not release the lock its successor just took)."""
+    rows = _lock_rows(obj).filter(user=user)
+    if since is not None:
+        rows = rows.filter(since=since)
+    rows.delete()
 
 
 # --- Stale saves ---
@@ -200,17 +207,21 @@ class EditingAdminMixin:
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         if request.POST.get("op") == "release":
-            release_lock(obj=obj, user=request.user)
+            since = parse_datetime(request.POST.get("token", "") or "")
+            if (
+                since is not None
+            ):  # a page that never learnt its lock leaves it to lapse
+                release_lock(obj=obj, user=request.user, since=since)
             return JsonResponse({"held": False})
-        other = keep_lock(obj=obj, user=request.user)
-        if other is None:
-            return JsonResponse({"held": True})
+        lock = keep_lock(obj=obj, user=request.user)
+        if lock.user_id == request.user.pk:
+            return JsonResponse({"held": True, "token": lock.since.isoformat()})
         return JsonResponse(
             {
                 "held": False,
                 "message": (
-                    f"{display_name(other.user)} 已于 "
-                    f"{timezone.localtime(other.since):%H:%M} 接管编辑{self.lock_noun}。"
+                    f"{display_name(lock.user)} 已于 "
+                    f"{timezone.localtime(lock.since):%H:%M} 接管编辑{self.lock_noun}。"
                     "你现在保存会被拒绝;请复制你的改动,重新打开本页。"
                 ),
             }

@@ -153,7 +153,7 @@ class TestLocks:
         client.get(change_url(article))
         old = timezone.now() - LOCK_TTL + datetime.timedelta(seconds=5)
         EditLock.objects.update(seen_at=old)
-        assert client.post(lock_url(article), {"op": "beat"}).json() == {"held": True}
+        assert client.post(lock_url(article), {"op": "beat"}).json()["held"] is True
         assert EditLock.objects.get().seen_at > old
 
         client.force_login(make_user(roles=["编辑"], first_name="李四"))
@@ -168,12 +168,26 @@ class TestLocks:
         article = draft()
         client.force_login(make_user(roles=["编辑"]))
         client.get(change_url(article))
+        token = client.post(lock_url(article), {"op": "beat"}).json()["token"]
         client.force_login(make_user(roles=["编辑"]))
-        client.post(lock_url(article), {"op": "release"})
+        client.post(lock_url(article), {"op": "release", "token": token})
         assert current_lock(obj=article) is not None
         client.force_login(current_lock(obj=article).user)
-        client.post(lock_url(article), {"op": "release"})
+        client.post(lock_url(article), {"op": "release", "token": token})
         assert current_lock(obj=article) is None
+
+    def test_a_reloaded_page_keeps_the_lock_its_predecessor_gives_back(self, client):
+        article = draft()
+        client.force_login(make_user(roles=["编辑"], first_name="张三"))
+        client.get(change_url(article))
+        old = client.post(lock_url(article), {"op": "beat"}).json()["token"]
+        client.get(change_url(article))  # the reload takes the lock anew
+        client.post(lock_url(article), {"op": "release", "token": old})  # late beacon
+        assert current_lock(obj=article) is not None
+        client.post(lock_url(article), {"op": "release"})  # no token: left to lapse
+        assert current_lock(obj=article) is not None
+        client.force_login(make_user(roles=["编辑"]))
+        assert "张三 自" in client.get(change_url(article)).content.decode()
 
     def test_only_those_who_may_edit_beat_and_nobody_takes_a_lock_by_viewing(
         self, client

@@ -135,6 +135,14 @@ def test_lock_warnings_follow_real_editing(browser, live_server, site, screensho
         seconds=20
     )
 
+    # A reload: the old page's goodbye must not release the lock the new page took.
+    with pages["reviewer"].expect_response(lambda r: r.url.endswith("/lock/")):
+        pages["reviewer"].reload()
+    pages["reviewer"].wait_for_timeout(1000)
+    assert current_lock(obj=article).user.username == "reviewer"
+    pages["signoff"].goto(url)
+    assert "李审核 自" in message_text(pages["signoff"])
+
     # The reviewer leaves the page: the lock goes, and the signer sees no warning.
     pages["reviewer"].goto(base + "/admin/")
     for _ in range(50):  # the goodbye is a beacon: it lands a moment later

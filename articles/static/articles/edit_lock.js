@@ -5,17 +5,20 @@ document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var form = document.querySelector("#content-main form[method=post]");
   var token = form && form.querySelector("input[name=csrfmiddlewaretoken]");
-  if (!form || !token || !/\/change\/$/.test(location.pathname)) {
+  var editable = form && form.querySelector("[name=_save]");
+  if (!editable || !token || !/\/change\/$/.test(location.pathname)) {
     return;
   }
   var url = location.pathname.replace(/change\/$/, "lock/");
   var submitting = false;
   var warned = false;
+  var held = ""; // which lock this page holds: the moment it was taken
 
   function body(op) {
     var data = new FormData();
     data.append("csrfmiddlewaretoken", token.value);
     data.append("op", op);
+    data.append("token", held);
     return data;
   }
 
@@ -48,7 +51,10 @@ document.addEventListener("DOMContentLoaded", function () {
         return response.ok ? response.json() : null;
       })
       .then(function (state) {
-        if (state && !state.held && state.message) {
+        if (state && state.held) {
+          held = state.token;
+        } else if (state && state.message && held) {
+          held = ""; // someone took over the lock this page had
           warn(state.message);
         }
       })
@@ -56,11 +62,12 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 
   var timer = setInterval(beat, 30000); // editing.HEARTBEAT
+  beat(); // learn which lock this page holds, so that leaving releases only it
   document.addEventListener("submit", function () {
     submitting = true;
   });
   window.addEventListener("pagehide", function () {
-    if (!submitting && navigator.sendBeacon) {
+    if (!submitting && held && navigator.sendBeacon) {
       navigator.sendBeacon(url, body("release"));
     }
   });
