@@ -23,7 +23,9 @@ from .services import (
     available_actions,
     can_change_photo,
     can_edit_article,
+    can_preview,
     photo_locked_by,
+    read_only_reason,
     return_article,
     submit_article,
     unpublish_article,
@@ -62,11 +64,12 @@ class PhotoAdmin(media.admin.PhotoAdmin):
         if request.method == "GET" and photo is not None:
             locked = photo_locked_by(user=request.user, photo=photo)
             if locked and self.has_view_permission(request, photo):
-                messages.info(
+                messages.warning(
                     request,
                     "这张图片用于"
                     + "、".join(f"《{article.headline}》" for article in locked)
-                    + ",你没有权限修改这些稿件,所以只能查看。",
+                    + ",你没有权限修改这些稿件,所以只能查看;已发布或定时发布的稿件"
+                    "只有终审可以修改,在审的稿件由当前环节的审核人员或终审修改。",
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -240,11 +243,28 @@ class ArticleAdmin(
                     user=request.user, article=article
                 ),
                 "reviews": article.reviews.all(),
+                "workflow_state": self.workflow_state(article),
                 "is_final_stage": article.review_stage == Article.ReviewStage.FINAL,
                 # A refused save shows the form again: the typed remark comes back too.
                 "workflow_remark": request.POST.get("workflow-remark", ""),
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def read_only_reason(self, request, obj):
+        return read_only_reason(user=request.user, article=obj)
+
+    def render_change_form(self, request, context, add=False, change=False, **kw):
+        response = super().render_change_form(request, context, add, change, **kw)
+        obj = context.get("original")
+        if obj is not None and not (obj.is_published or can_preview(request.user, obj)):
+            response.context_data["has_absolute_url"] = False  # its page is a 404
+        return response
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        request.saved_changes = form.has_changed() or any(
+            formset.has_changed() for formset in formsets
+        )
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -268,7 +288,8 @@ class ArticleAdmin(
         if workflow is None:
             return super().response_change(request, obj)
         # The edits are saved (the admin said so); now the button's step.
-        messages.success(request, f"《{obj.headline}》的修改已保存。")
+        if getattr(request, "saved_changes", False):
+            messages.success(request, f"《{obj.headline}》的修改已保存。")
         self._act(request, obj, workflow)
         return redirect("admin:articles_article_change", obj.pk)
 

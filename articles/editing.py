@@ -152,12 +152,11 @@ class EditingAdminMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if (
-            obj is not None
-            and request.method == "GET"
-            and self.has_change_permission(request, obj)
-        ):
-            self._open_for_editing(request, obj)
+        if obj is not None and request.method == "GET":
+            if self.has_change_permission(request, obj):
+                self._open_for_editing(request, obj)
+            elif self.has_view_permission(request, obj):
+                messages.warning(request, self.read_only_reason(request, obj))
         response = super().change_view(request, object_id, form_url, extra_context)
         if (
             obj is not None
@@ -167,6 +166,9 @@ class EditingAdminMixin:
         ):
             release_lock(obj=obj, user=request.user)
         return response
+
+    def read_only_reason(self, request, obj) -> str:
+        return f"你只能查看{self.lock_noun},不能修改。"
 
     def _open_for_editing(self, request, obj) -> None:
         lock = current_lock(obj=obj)
@@ -184,7 +186,7 @@ class EditingAdminMixin:
             return
         if lock and lock.user_id != request.user.pk:
             messages.info(
-                request, f"你已接管编辑,{display_name(lock.user)} 的编辑锁已解除。"
+                request, f"你已接管编辑,{display_name(lock.user)}的编辑锁已解除。"
             )
         take_lock(obj=obj, user=request.user)
 

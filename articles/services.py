@@ -202,6 +202,31 @@ def can_edit_article(*, user, article: Article) -> bool:
     return user.has_perm("articles.publish_article")
 
 
+def can_preview(user, article: Article) -> bool:
+    """Whether `user` may read the article before it is public: whoever may edit it or
+    review articles at any stage; anyone else gets the public's 404."""
+    return user.is_staff and (
+        can_edit_article(user=user, article=article)
+        or any(user.has_perm(p) for p in REVIEW_PERMISSIONS.values())
+    )
+
+
+def read_only_reason(*, user, article: Article) -> str:
+    """Why `user` may look at the article but not change it, for the admin page."""
+    if not user.has_perm("articles.change_article"):
+        return "你只能查看稿件,不能修改。"
+    if article.is_scheduled:
+        return "这篇稿件已定时发布,只有终审可以修改;需要改稿请联系终审。"
+    if article.status == Article.Status.PUBLISHED:
+        return "这篇稿件已发布,只有终审可以修改;需要改稿请联系终审。"
+    if article.status == Article.Status.REVIEW:
+        return (
+            f"这篇稿件正在{article.get_review_stage_display()},"
+            "只有这一环节的审核人员或终审可以修改;意见请写在审核意见里。"
+        )
+    return "你只能查看这篇稿件。"
+
+
 def photo_locked_by(*, user, photo: Photo) -> list[Article]:
     """The articles placing `photo` that `user` may not change."""
     articles = Article.objects.filter(placements__photo=photo).distinct()

@@ -13,16 +13,7 @@ from wuxi_news.context_processors import FONT_SIZES
 
 from .filters import ArticleFilter, DigestFilter
 from .models import Article, Column
-from .services import REVIEW_PERMISSIONS, can_edit_article
-
-
-def can_preview(user, article: Article) -> bool:
-    """Whether `user` may read the article before it is public: whoever may edit it or
-    review articles at any stage; anyone else gets the public's 404."""
-    return user.is_staff and (
-        can_edit_article(user=user, article=article)
-        or any(user.has_perm(p) for p in REVIEW_PERMISSIONS.values())
-    )
+from .services import can_preview
 
 
 class HomeView(PublicPageMixin, TemplateView):

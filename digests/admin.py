@@ -123,6 +123,11 @@ class WeeklyDigestAdmin(
     def has_publish_permission(self, request):
         return request.user.has_perm("digests.publish_weeklydigest")
 
+    def read_only_reason(self, request, obj):
+        if obj.status == WeeklyDigest.Status.PUBLISHED:
+            return "这一期已发布,只有终审可以修改;需要修改请联系终审。"
+        return "你只能查看每周要闻,不能修改。"
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = (extra_context or {}) | {
             "can_publish": self.has_publish_permission(request),

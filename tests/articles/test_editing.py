@@ -241,3 +241,42 @@ def test_a_schedule_years_ahead_is_refused(client):
     assert "定时发布时间不能晚于一年以后" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("state", "role", "reason"),
+    [
+        ({}, "编辑", "这篇稿件已发布,只有终审可以修改"),
+        (
+            {"published_at": timezone.now() + datetime.timedelta(days=1)},
+            "记者",
+            "这篇稿件已定时发布,只有终审可以修改",
+        ),
+        (
+            {
+                "status": Article.Status.REVIEW,
+                "review_stage": Article.ReviewStage.FIRST,
+                "published_at": None,
+            },
+            "审核",
+            "这篇稿件正在待初审(编辑),只有这一环节的审核人员或终审可以修改",
+        ),
+    ],
+)
+def test_a_read_only_article_says_why(client, state, role, reason):
+    article = make_article(**state)
+    client.force_login(make_user(roles=[role]))
+    assert reason in client.get(change_url(article)).content.decode()
+
+
+def test_view_on_site_is_offered_only_where_the_page_opens(client):
+    article = make_article(
+        status=Article.Status.REVIEW,
+        review_stage=Article.ReviewStage.FIRST,
+        published_at=None,
+    )
+    client.force_login(make_user(roles=["记者"]))
+    assert "在站点上查看" not in client.get(change_url(article)).content.decode()
+    assert client.get(article.get_absolute_url()).status_code == 404
+    client.force_login(make_user(roles=["编辑"]))
+    assert "在站点上查看" in client.get(change_url(article)).content.decode()
