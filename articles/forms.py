@@ -12,8 +12,16 @@ from media.models import Photo
 from people.models import Person
 
 from .editing import StaleSaveFormMixin
-from .models import Article, ArticlePhoto
+from .models import Article, ArticlePhoto, Column
 from .services import available_actions, photo_locked_by
+
+
+def preselect_column(form: forms.ModelForm) -> None:
+    """A new item starts in the usual column, so the first save does not fail."""
+    if "column" in form.fields and form.initial.get("column") is None:
+        column = Column.objects.default()
+        if column is not None:
+            form.initial["column"] = column.pk
 
 
 class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
@@ -30,6 +38,10 @@ class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
             "responsible_editor", "officials",
         ]  # fmt: skip
         widgets = {"body": CKEditorWidget()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        preselect_column(self)
 
     def clean(self):
         cleaned_data = super().clean()

@@ -16,6 +16,15 @@ from wuxi_news.text import clean_text, sanitize_html
 from .body import block_text, split_blocks
 
 
+class ColumnQuerySet(models.QuerySet):
+    def default(self) -> "Column | None":
+        """The column new items start in: the only one, else 巫溪要闻."""
+        columns = list(self.order_by("pk")[:2])
+        if len(columns) == 1:
+            return columns[0]
+        return self.filter(Q(slug="wxyw") | Q(name="巫溪要闻")).first()
+
+
 class Column(models.Model):
     name = models.CharField("栏目名称", max_length=50, unique=True)
     slug = models.SlugField(
@@ -42,6 +51,8 @@ class Column(models.Model):
         help_text="政府网站栏目类型,如“信息发布”。",
     )
     rank = models.PositiveIntegerField("排序", default=100)
+
+    objects = ColumnQuerySet.as_manager()
 
     class Meta:
         verbose_name = "栏目"

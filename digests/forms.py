@@ -4,9 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from articles.editing import StaleSaveFormMixin
+from articles.forms import preselect_column
 from articles.models import Article
 
-from .models import WeeklyDigest, default_column
+from .models import WeeklyDigest
 
 
 class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
@@ -17,11 +18,7 @@ class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A new digest starts in the usual column, so the first save does not fail.
-        if "column" in self.fields and self.initial.get("column") is None:
-            column = default_column()
-            if column is not None:
-                self.initial["column"] = column.pk
+        preselect_column(self)
         # View-only users get a form without these fields.
         if "week_ends_on" in self.fields:
             self.fields["week_ends_on"].required = False

@@ -15,8 +15,6 @@ from .structure import BriefLine
 
 DEFAULT_TITLE = "见“政”巫溪这一周"
 # A new digest goes to this column when several exist.
-DEFAULT_COLUMN_SLUG = "wxyw"
-DEFAULT_COLUMN_NAME = "巫溪要闻"
 
 # A day written at the start of a brief's text, which the page adds by itself:
 # `19日,`, `19日，`, `19日 `, `>>19日,`, `12月19日,`. Only a day followed by a
@@ -42,16 +40,6 @@ def _number(text: str) -> int:
     if "十" not in text:
         return _DIGITS.get(text, 0)
     return _DIGITS.get(tens, 1 if not tens else 0) * 10 + _DIGITS.get(ones, 0)
-
-
-def default_column() -> Column | None:
-    """The column a new digest starts in: the only one, else 巫溪要闻."""
-    columns = list(Column.objects.order_by("pk")[:2])
-    if len(columns) == 1:
-        return columns[0]
-    return Column.objects.filter(
-        Q(slug=DEFAULT_COLUMN_SLUG) | Q(name=DEFAULT_COLUMN_NAME)
-    ).first()
 
 
 class WeeklyDigestQuerySet(models.QuerySet):

@@ -280,3 +280,13 @@ def test_view_on_site_is_offered_only_where_the_page_opens(client):
     assert client.get(article.get_absolute_url()).status_code == 404
     client.force_login(make_user(roles=["编辑"]))
     assert "在站点上查看" in client.get(change_url(article)).content.decode()
+
+
+def test_a_new_article_starts_in_the_usual_column(client):
+    from tests.factories import make_column
+
+    make_column(name="投资发展")
+    column = make_column(name="巫溪要闻", slug="wxyw")
+    client.force_login(make_user(roles=["记者"]))
+    form = client.get(reverse("admin:articles_article_add")).context["adminform"].form
+    assert form["column"].value() == column.pk

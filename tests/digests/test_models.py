@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from digests.models import Brief, WeeklyDigest, default_column
+from articles.models import Column
+from digests.models import Brief, WeeklyDigest
 from digests.services import build_document, import_digest
 from digests.structure import BriefLine, DigestDocument
 from tests.factories import make_brief, make_column, make_draft_digest
@@ -130,23 +131,23 @@ def test_importing_a_brief_with_another_day_typed_writes_nothing():
 class TestDefaultColumn:
     def test_the_only_column(self):
         column = make_column(name="县内新闻", slug="xnxw")
-        assert default_column() == column
+        assert Column.objects.default() == column
 
     def test_wuxi_news_among_several(self):
         make_column(name="通知公告", slug="tzgg")
         column = make_column(name="巫溪要闻", slug="wxyw")
         make_column(name="县内新闻", slug="xnxw")
-        assert default_column() == column
+        assert Column.objects.default() == column
 
     def test_wuxi_news_by_slug_under_another_name(self):
         make_column(name="通知公告", slug="tzgg")
         column = make_column(name="要闻", slug="wxyw")
-        assert default_column() == column
+        assert Column.objects.default() == column
 
     def test_no_guess_among_several_others(self):
         make_column(name="通知公告", slug="tzgg")
         make_column(name="县内新闻", slug="xnxw")
-        assert default_column() is None
+        assert Column.objects.default() is None
 
     def test_no_column_yet(self):
-        assert default_column() is None
+        assert Column.objects.default() is None
