@@ -14,7 +14,7 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 # Pillow format name -> (extension, content type). GIF is not accepted (animations).
 ACCEPTED_FORMATS = {
@@ -53,6 +53,17 @@ def _refusing_truncated_files():
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
+def _clean_profile(data: bytes | None) -> bytes | None:
+    """The colour profile as LittleCMS writes it anew: whatever was appended to or
+    hidden in the uploaded profile is gone; an unreadable profile is dropped."""
+    if not data:
+        return None
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(data)).tobytes()
+    except (OSError, ImageCms.PyCMSError, ValueError):
+        return None
+
+
 def clean_photo_upload(upload) -> SimpleUploadedFile:
     """Return the upload re-encoded: orientation applied, only pixels and ICC kept.
 
@@ -86,7 +97,7 @@ def clean_photo_upload(upload) -> SimpleUploadedFile:
     if image.format not in ACCEPTED_FORMATS:
         raise ValidationError(NOT_AN_IMAGE, code="not_image")
     image_format = image.format
-    icc_profile = image.info.get("icc_profile")
+    icc_profile = _clean_profile(image.info.get("icc_profile"))
     try:
         with _refusing_truncated_files():
             image.load()

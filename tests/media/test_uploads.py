@@ -299,3 +299,24 @@ def test_a_truncated_jpeg_is_refused_even_after_a_pdf_export(
     assert "图片文件已损坏" in response.content.decode()
     assert Photo.objects.count() == photos
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # the PDF export keeps its setting
+
+
+def test_a_colour_profile_is_rewritten_so_nothing_rides_inside_it():
+    padded = srgb_profile() + b"ICCSECRET<script>alert(1)</script>" * 200
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), "blue").save(out, format="JPEG", icc_profile=padded)
+    data = clean_photo_upload(upload(out.getvalue())).read()
+    assert b"ICCSECRET" not in data and b"<script>" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.info.get("icc_profile") == srgb_profile()
+
+
+def test_an_unreadable_colour_profile_is_dropped():
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), "blue").save(
+        out, format="JPEG", icc_profile=b"not a profile <script>" * 10
+    )
+    data = clean_photo_upload(upload(out.getvalue())).read()
+    assert b"<script>" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert "icc_profile" not in image.info
