@@ -94,9 +94,11 @@ def clean_photo_upload(upload) -> SimpleUploadedFile:
             f"图片像素太多(上限 {max_pixels // 10_000} 万像素)。请缩小尺寸后再上传。",
             code="too_many_pixels",
         )
-    if image.format not in ACCEPTED_FORMATS:
+    # Many phones and cameras write MPO: a JPEG with more frames after the first.
+    # The first frame is the photo; it is stored as a plain JPEG.
+    image_format = "JPEG" if image.format == "MPO" else image.format
+    if image_format not in ACCEPTED_FORMATS:
         raise ValidationError(NOT_AN_IMAGE, code="not_image")
-    image_format = image.format
     icc_profile = _clean_profile(image.info.get("icc_profile"))
     try:
         with _refusing_truncated_files():

@@ -320,3 +320,20 @@ def test_an_unreadable_colour_profile_is_dropped():
     assert b"<script>" not in data
     with Image.open(io.BytesIO(data)) as image:
         assert "icc_profile" not in image.info
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_stored_as_its_first_frame():
+    out = io.BytesIO()
+    first, second = (
+        Image.new("RGB", (30, 20), "red"),
+        Image.new("RGB", (30, 20), "blue"),
+    )
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    cleaned = clean_photo_upload(upload(out.getvalue()))
+    with Image.open(cleaned) as image:
+        assert image.format == "JPEG"
+        assert getattr(image, "n_frames", 1) == 1
+        red, green, blue = image.getpixel((5, 5))
+        assert red > 200 and blue < 60
+    assert cleaned.name.endswith(".jpg")
