@@ -121,3 +121,26 @@ def test_other_errors_are_left_to_the_500_page():
     middleware = DatabaseUnavailableMiddleware(lambda request: None)
     request = RequestFactory().get("/")
     assert middleware.process_exception(request, ValueError("bug")) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("officials", ["99999999999999999999"]),
+        ("placements-0-existing", "99999999999999999999"),
+        ("placements-0-photographer", "99999999999999999999"),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_400_and_nothing_is_saved(
+    client, field, value
+):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    client.force_login(make_user(roles=["编辑"]))
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = admin_form_data(client.get(url), headline="不该保存的标题", **{field: value})
+    response = client.post(url, data)
+    assert response.status_code in (200, 400)  # a form error, or the 400 page
+    if response.status_code == 400:
+        assert "提交的内容有误,没有保存" in response.content.decode()
+    article.refresh_from_db()
+    assert article.headline != "不该保存的标题"

@@ -1,12 +1,14 @@
-"""A database outage answered with a Chinese 503 page instead of a raw 500.
+"""Database errors answered with a Chinese page instead of a raw 500.
 
+An outage is a 503; a value the database cannot hold (an id of twenty digits forged
+into a form, which Django's choice fields pass on to SQLite or PostgreSQL) is a 400.
 Nothing is half-written: the admin's views and the services run in transactions, which
 the error rolls back. The page says so, and that the change may be submitted again.
 """
 
 import logging
 
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -25,6 +27,15 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, DataError | OverflowError):
+            logger.warning(
+                "Value out of the database's range in %s %s; answered 400",
+                request.method,
+                request.path,
+                exc_info=exception,
+            )
+            content = render_to_string("400.html", {}, request)
+            return HttpResponse(content, status=400)
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error(
