@@ -209,7 +209,10 @@ class EditingAdminMixin:
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         if request.POST.get("op") == "release":
-            since = parse_datetime(request.POST.get("token", "") or "")
+            try:
+                since = parse_datetime(request.POST.get("token", "") or "")
+            except ValueError:  # a forged token: treated as none
+                since = None
             if (
                 since is not None
             ):  # a page that never learnt its lock leaves it to lapse
@@ -245,11 +248,11 @@ class EditingAdminMixin:
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         # Restoring brings back content, never an old publication state.
-        request._workflow_state = (
-            self.model.objects.filter(pk=unquote(object_id))
-            .values(*self.workflow_fields)
-            .first()
-        )
+        current = self.get_object(request, unquote(object_id))
+        if current is not None:
+            request._workflow_state = {
+                name: getattr(current, name) for name in self.workflow_fields
+            }
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):

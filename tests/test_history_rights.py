@@ -138,3 +138,47 @@ def test_a_recovered_article_comes_back_as_a_draft():
     recovered = Article.objects.get(headline="被删除的已发布稿件")
     assert recovered.status == Article.Status.DRAFT
     assert not Article.objects.published().exists()
+
+
+def test_save_as_new_from_a_restore_page_does_not_republish_the_old_revision(client):
+    article = make_article(headline="已发布时的标题")
+    old = snapshot(article)
+    article.headline = "终审撤下后的标题"
+    article.status = Article.Status.DRAFT
+    article.published_at = None
+    article.save()
+    reporter = login("记者")
+    page = reporter.get(revision_url(article, old))
+    data = admin_form_data(page) | {"_saveasnew": "1"}
+    assert reporter.post(revision_url(article, old), data).status_code == 403
+    article.refresh_from_db()
+    assert article.headline == "终审撤下后的标题"
+    assert not Article.objects.published().exists()
+    assert Article.objects.count() == 1
+
+
+def test_save_as_new_is_refused_on_an_ordinary_change_form_too():
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    client = login("记者")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = admin_form_data(client.get(url)) | {"_saveasnew": "1"}
+    assert client.post(url, data).status_code == 403
+    assert Article.objects.count() == 1
+
+
+def test_a_malformed_object_id_in_a_history_url_is_not_found():
+    client = login("编辑")
+    url = reverse("admin:articles_article_revision", args=["abc", 1])
+    assert client.get(url).status_code == 404
+
+
+def test_a_forged_lock_token_changes_nothing():
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    client = login("编辑")
+    client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    url = reverse("admin:articles_article_lock", args=[article.pk])
+    for token in ("9999-99-99T99:99", "2024-01-01T00:00:00+99:00", "x"):
+        assert client.post(url, {"op": "release", "token": token}).status_code == 200
+    from articles.editing import current_lock
+
+    assert current_lock(obj=article) is not None

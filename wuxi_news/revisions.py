@@ -5,6 +5,7 @@ from contextlib import contextmanager
 import reversion
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from reversion.admin import VersionAdmin
 from reversion.models import Revision, Version
@@ -36,8 +37,17 @@ class GuardedVersionAdmin(VersionAdmin):
     now, every registered object the revision would bring back.
     """
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # 另存为新 is not offered; sent anyway from a restore page, the old revision
+        # would stay in the database while only the copy got the admin's checks.
+        if "_saveasnew" in request.POST and not self.save_as:
+            raise PermissionDenied
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
         version = get_object_or_404(Version.objects.get_for_object(obj), pk=version_id)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
