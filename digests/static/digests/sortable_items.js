@@ -20,7 +20,10 @@
     let dragged = null;
     rows(group).forEach((row) => {
       const cell = row.querySelector("td.field-order");
-      if (!cell || cell.querySelector(".drag-handle")) return;
+      // A read-only page has no 顺序 inputs: nothing to drag.
+      if (!cell || !cell.querySelector("input") || cell.querySelector(".drag-handle")) {
+        return;
+      }
       const handle = document.createElement("span");
       handle.className = "drag-handle";
       handle.textContent = "↕";
