@@ -23,6 +23,7 @@ from tests.factories import (
     make_brief,
     make_column,
     make_digest,
+    make_organization,
     make_person,
     make_photo,
     make_position,
@@ -233,3 +234,20 @@ def test_picking_a_library_photo_keeps_its_caption_and_credit(role, client):
     assert draft.placements.get().photo == photo
     public = client.get(published.get_absolute_url()).content.decode()
     assert "会议现场。" in public and "记者 李明/摄" in public
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_organisation_name(role):
+    organization = make_organization(name="县人民政府")
+    response, user = forged_post(role, change(organization), name="县政府")
+    organization.refresh_from_db()
+    changed = organization.name == "县政府"
+    check(role, {"编辑"}, response, user, organization, changed)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_appointment_dates(role):
+    appointment = make_appointment()
+    response, user = forged_post(role, change(appointment), is_acting="on")
+    appointment.refresh_from_db()
+    check(role, {"编辑"}, response, user, appointment, appointment.is_acting)
