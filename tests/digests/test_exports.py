@@ -15,19 +15,21 @@ from docx import Document
 from pypdf import PdfReader
 
 from articles.models import Article, ArticlePhoto
-from digests import exports
+from digests import exports, reading
 from digests.exports import (
     MISSING_PHOTO,
-    DigestFileError,
     ExportError,
-    document_from_json,
     export_digest,
     export_zip,
-    json_schema,
     outgoing_document,
-    parse_text_export,
 )
 from digests.models import WeeklyDigest
+from digests.reading import (
+    DigestFileError,
+    document_from_json,
+    json_schema,
+    parse_text_export,
+)
 from digests.services import build_document, import_digest
 from media.models import Photo
 from media.samples import sample_image
@@ -101,7 +103,7 @@ def reimport(raw: bytes, name: str) -> WeeklyDigest:
     WeeklyDigest.objects.all().delete()
     Article.objects.all().delete()
     Photo.objects.all().delete()
-    document, _ = exports.read_digest_file(name=name, raw=raw)
+    document, _ = reading.read_digest_file(name=name, raw=raw)
     return import_digest(document=document, publish=not document.is_draft).digest
 
 
