@@ -22,6 +22,7 @@ from digests.exports import (
     export_digest,
     export_zip,
     outgoing_document,
+    pdf,
 )
 from digests.models import WeeklyDigest
 from digests.reading import (
@@ -42,7 +43,7 @@ HEADLINE = "巫溪县召开2025年社会民生及安全稳定调研座谈会"
 
 def _has_cjk_font() -> bool:
     try:
-        exports.find_cjk_font()
+        pdf.find_cjk_font()
     except ExportError:
         return False
     return True
@@ -190,8 +191,8 @@ def test_pdf_has_the_chinese_text_in_order_with_an_embedded_cjk_font(digest):
 
 
 def test_pdf_without_a_cjk_font_is_refused_naming_the_package(digest, monkeypatch):
-    monkeypatch.setattr(exports, "CJK_FONT_PATHS", ["/nonexistent/font.ttc"])
-    monkeypatch.setattr(exports.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdf, "CJK_FONT_PATHS", ["/nonexistent/font.ttc"])
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     with pytest.raises(ExportError, match="fonts-wqy-microhei 或 fonts-noto-cjk"):
         export_digest(digest=digest, fmt="pdf")
 
