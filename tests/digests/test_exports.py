@@ -15,19 +15,22 @@ from docx import Document
 from pypdf import PdfReader
 
 from articles.models import Article, ArticlePhoto
-from digests import exports
+from digests import exports, reading
 from digests.exports import (
     MISSING_PHOTO,
-    DigestFileError,
     ExportError,
-    document_from_json,
     export_digest,
     export_zip,
-    json_schema,
     outgoing_document,
-    parse_text_export,
+    pdf,
 )
 from digests.models import WeeklyDigest
+from digests.reading import (
+    DigestFileError,
+    document_from_json,
+    json_schema,
+    parse_text_export,
+)
 from digests.services import build_document, import_digest
 from media.models import Photo
 from media.samples import sample_image
@@ -40,7 +43,7 @@ HEADLINE = "巫溪县召开2025年社会民生及安全稳定调研座谈会"
 
 def _has_cjk_font() -> bool:
     try:
-        exports.find_cjk_font()
+        pdf.find_cjk_font()
     except ExportError:
         return False
     return True
@@ -101,7 +104,7 @@ def reimport(raw: bytes, name: str) -> WeeklyDigest:
     WeeklyDigest.objects.all().delete()
     Article.objects.all().delete()
     Photo.objects.all().delete()
-    document, _ = exports.read_digest_file(name=name, raw=raw)
+    document, _ = reading.read_digest_file(name=name, raw=raw)
     return import_digest(document=document, publish=not document.is_draft).digest
 
 
@@ -188,8 +191,8 @@ def test_pdf_has_the_chinese_text_in_order_with_an_embedded_cjk_font(digest):
 
 
 def test_pdf_without_a_cjk_font_is_refused_naming_the_package(digest, monkeypatch):
-    monkeypatch.setattr(exports, "CJK_FONT_PATHS", ["/nonexistent/font.ttc"])
-    monkeypatch.setattr(exports.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pdf, "CJK_FONT_PATHS", ["/nonexistent/font.ttc"])
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     with pytest.raises(ExportError, match="fonts-wqy-microhei 或 fonts-noto-cjk"):
         export_digest(digest=digest, fmt="pdf")
 

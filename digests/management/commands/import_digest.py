@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from digests.exports import DigestFileError, read_digest_file
 from digests.legacy import LegacyFormatError
+from digests.reading import DigestFileError, read_digest_file
 from digests.services import import_digest
 
 

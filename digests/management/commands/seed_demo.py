@@ -2,10 +2,11 @@ import secrets
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from articles.models import ArticlePhoto
-from digests.legacy import decode, parse_legacy_text
+from digests.reading import read_digest_file
 from digests.services import import_digest
 from media.samples import attach_sample_images
 from people.services import load_default_officials
@@ -40,7 +41,9 @@ class Command(BaseCommand):
             f"官员名录:新增机构 {counts['organizations']}、职务 {counts['positions']}、"
             f"人员 {counts['people']}、任职 {counts['appointments']}"
         )
-        document, warnings = parse_legacy_text(decode(REFERENCE_PAGE.read_bytes()))
+        document, warnings = read_digest_file(
+            name=REFERENCE_PAGE.name, raw=REFERENCE_PAGE.read_bytes()
+        )
         for warning in warnings:
             self.stderr.write(self.style.WARNING(f"需核对 {warning}"))
         result = import_digest(document=document)
@@ -69,8 +72,6 @@ class Command(BaseCommand):
 
     def _create_role_users(self, User) -> None:
         """One demo login per newsroom role (三审), each printed once with its password."""
-        from django.contrib.auth.models import Group
-
         for username, role, name in DEMO_ROLES:
             existing = User.objects.filter(username=username).first()
             if existing:

@@ -1,8 +1,7 @@
 """The DOCX export (python-docx): A4, Chinese fonts that Word and WPS both honour, page
-numbers in the footer. Called through `digests.exports.render`."""
+numbers in the footer."""
 
 import io
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from docx import Document
@@ -11,12 +10,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
-from .exports import caption_separator
-from .structure import DigestDocument, Paragraph, Story
-
-if TYPE_CHECKING:
-    from .exports import ImageCache
+from ..structure import DigestDocument, Paragraph, Story
+from .base import DRAFT_NOTICE, MISSING_PHOTO
+from .images import ImageCache, caption_separator
 
 RED = RGBColor(0xC8, 0x16, 0x1D)
 GREY = RGBColor(0x66, 0x66, 0x66)
@@ -131,8 +129,6 @@ def _add_font_table_entries(doc) -> None:
                 '<w:pitch w:val="variable"/></w:font>'
             )
         )
-    from lxml import etree
-
     part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8")
 
 
@@ -189,7 +185,7 @@ def _setup_page(doc, document: DigestDocument) -> None:
         _set_fonts(run._r, SONG)
 
 
-def _add_story(doc, story: Story, images: "ImageCache", missing_photo: str) -> None:
+def _add_story(doc, story: Story, images: ImageCache) -> None:
     doc.add_paragraph(story.headline, style="Heading 2")
     for block in story.blocks:
         if isinstance(block, Paragraph):
@@ -200,7 +196,7 @@ def _add_story(doc, story: Story, images: "ImageCache", missing_photo: str) -> N
         picture.paragraph_format.keep_with_next = True
         picture.paragraph_format.space_after = Pt(2)
         if image is None:
-            gap = picture.add_run(missing_photo)
+            gap = picture.add_run(MISSING_PHOTO)
             gap.font.color.rgb = RGBColor(0x99, 0x99, 0x99)
         else:
             width = min(
@@ -218,13 +214,8 @@ def _add_story(doc, story: Story, images: "ImageCache", missing_photo: str) -> N
             credit.font.size = Pt(10.5)
 
 
-def build_docx(
-    document: DigestDocument,
-    *,
-    images: "ImageCache",
-    draft_notice: str,
-    missing_photo: str,
-) -> bytes:
+def render_docx(document: DigestDocument, images: ImageCache | None = None) -> bytes:
+    images = images or ImageCache()
     doc = Document()
     _setup_styles(doc)
     _add_font_table_entries(doc)
@@ -241,7 +232,7 @@ def build_docx(
         notice = doc.add_paragraph()
         notice.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _first_line_indent_chars(notice._p, 0)
-        run = notice.add_run(draft_notice)
+        run = notice.add_run(DRAFT_NOTICE)
         run.font.bold, run.font.color.rgb = True, RED
         _set_fonts(run._r, HEI)
     title = ("【草稿】" if document.is_draft else "") + document.title
@@ -254,11 +245,11 @@ def build_docx(
     date_line.runs[0].font.size = Pt(12)
 
     if document.lead:
-        _add_story(doc, document.lead, images, missing_photo)
+        _add_story(doc, document.lead, images)
     for section in document.days:
         doc.add_paragraph(section.heading, style="Heading 1")
         for story in section.stories:
-            _add_story(doc, story, images, missing_photo)
+            _add_story(doc, story, images)
     if document.briefs:
         doc.add_paragraph("一周简讯", style="Heading 1")
         for brief in document.briefs:

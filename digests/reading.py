@@ -1,0 +1,152 @@
+"""Reading a digest file to import: a legacy page, a TXT export (a draft carries a
+notice line first) or a JSON export, validated against
+`digests/schema/weekly_digest.schema.json`. Everything that imports a digest file
+(`import_digest`, `seed_demo`) goes through `read_digest_file`; the exports write these
+formats (`digests.exports.text`, `digests.exports.jsonfile`)."""
+
+import datetime
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from .legacy import ParseWarning, decode, parse_legacy_text
+from .structure import (
+    BriefLine,
+    DaySection,
+    DigestDocument,
+    Paragraph,
+    PhotoBlock,
+    Story,
+)
+
+JSON_SCHEMA_ID = "wuxi-news/weekly-digest"
+JSON_SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).parent / "schema" / "weekly_digest.schema.json"
+
+
+class DigestFileError(ValueError):
+    """A file to import that cannot be read; the message is for the editor."""
+
+
+def parse_text_export(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
+    """Parse a legacy page, or a TXT export of a draft (notice line first)."""
+    body = text.lstrip("\ufeff")
+    first_line = body.lstrip().split("\n", 1)[0].strip()
+    is_draft = first_line.startswith("【草稿】")
+    if is_draft:
+        body = body.lstrip().split("\n", 1)[1] if "\n" in body.lstrip() else ""
+    document, warnings = parse_legacy_text(body)
+    document.is_draft = is_draft
+    return document, warnings
+
+
+@lru_cache(maxsize=1)
+def json_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+_SCHEMA_ERRORS = {
+    "required": "缺少必填字段",
+    "type": "类型不对",
+    "additionalProperties": "有不认识的字段",
+    "minLength": "不能为空",
+    "pattern": "格式不对(日期应为 YYYY-MM-DD)",
+    "enum": "取值不在允许范围内",
+    "const": "取值不对",
+    "oneOf": "既不是正文段落也不是图片",
+    "minItems": "不能为空列表",
+}
+
+
+def _schema_error_message(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(part) for part in error.absolute_path) or "(顶层)"
+    reason = _SCHEMA_ERRORS.get(error.validator, "不符合格式")
+    detail = ""
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        detail = f":{'、'.join(missing)}" if missing else ""
+    return (
+        f"JSON 不符合每周要闻格式(第 {JSON_SCHEMA_VERSION} 版):{where} {reason}{detail}"
+    )
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise DigestFileError(f"JSON 中的日期无效:{value}") from exc
+
+
+def _story_from_json(data: dict) -> Story:
+    blocks: list[Paragraph | PhotoBlock] = []
+    for block in data["blocks"]:
+        if block["type"] == "paragraph":
+            blocks.append(Paragraph(text=block["text"]))
+        else:
+            blocks.append(
+                PhotoBlock(
+                    caption=block.get("caption", ""),
+                    credit_role=block.get("credit_role", ""),
+                    credit_name=block.get("credit_name", ""),
+                )
+            )
+    return Story(headline=data["headline"], news_on=_date(data["date"]), blocks=blocks)
+
+
+def document_from_json(raw: bytes | str) -> DigestDocument:
+    """Parse and validate a JSON export. Raises `DigestFileError` with a Chinese message."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+    except UnicodeDecodeError as exc:
+        raise DigestFileError("JSON 文件必须是 UTF-8 编码。") from exc
+    except json.JSONDecodeError as exc:
+        raise DigestFileError(
+            f"不是有效的 JSON:第 {exc.lineno} 行第 {exc.colno} 列附近有错误。"
+        ) from exc
+    if isinstance(data, dict) and data.get("schema_version") not in (
+        None,
+        JSON_SCHEMA_VERSION,
+    ):
+        raise DigestFileError(
+            f"不支持的 JSON 版本 {data.get('schema_version')!r},"
+            f"本系统只能读取第 {JSON_SCHEMA_VERSION} 版。"
+        )
+    validator = jsonschema.Draft202012Validator(json_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise DigestFileError(_schema_error_message(error))
+    document = DigestDocument(
+        title=data["title"],
+        issued_on=_date(data["issued_on"]),
+        breadcrumb=list(data["column"]),
+        is_draft=data["status"] == "draft",
+    )
+    if data["lead"]:
+        document.lead = _story_from_json(data["lead"])
+    for section in data["days"]:
+        day = _date(section["date"])
+        stories = [_story_from_json(story) for story in section["stories"]]
+        if any(story.news_on != day for story in stories):
+            raise DigestFileError(
+                f"JSON 中 {section['date']} 这一天下的稿件日期与该日不一致。"
+            )
+        document.days.append(DaySection(day, stories))
+    document.briefs = [
+        BriefLine(_date(brief["date"]), brief["text"]) for brief in data["briefs"]
+    ]
+    return document
+
+
+def read_digest_file(
+    *, name: str, raw: bytes
+) -> tuple[DigestDocument, list[ParseWarning]]:
+    """A digest file to import: a JSON export, a TXT export or a legacy page.
+
+    Raises `DigestFileError` (JSON) or `LegacyFormatError` (text) with a Chinese message.
+    """
+    if name.lower().endswith(".json"):
+        return document_from_json(raw), []
+    return parse_text_export(decode(raw))
