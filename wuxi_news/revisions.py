@@ -66,9 +66,9 @@ class GuardedVersionAdmin(VersionAdmin):
     def _check_revision(self, request, revision: Revision) -> None:
         for version in revision.version_set.select_related("content_type"):
             model = version.content_type.model_class()
-            model_admin = self.admin_site._registry.get(model)
-            if model_admin is None:  # rows edited only inline (placements, briefs)
-                continue
+            if not self.admin_site.is_registered(model):
+                continue  # rows edited only inline (placements, briefs)
+            model_admin = self.admin_site.get_model_admin(model)
             current = model._default_manager.filter(pk=version.object_id).first()
             allowed = (
                 model_admin.has_change_permission(request, current)
