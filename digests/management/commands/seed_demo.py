@@ -67,7 +67,9 @@ class Command(BaseCommand):
             username=username, email="", password=password, first_name=DEMO_EDITOR_NAME
         )
         self.stdout.write(
-            self.style.SUCCESS(f"总编账号(全部权限):{username}  密码:{password}")
+            self.style.SUCCESS(
+                f"总编账号(全部权限):{username}({DEMO_EDITOR_NAME})  密码:{password}"
+            )
         )
 
     def _create_role_users(self, User) -> None:
