@@ -14,6 +14,7 @@ The format, by example (see tests/fixtures/reference_2024-12-15.txt):
     扫一扫在手机打开当前页
 """
 
+import codecs
 import datetime
 import re
 import unicodedata
@@ -58,6 +59,8 @@ _POSITION_MARKER = re.compile(
 _SENTENCE_END = "。!?\uff01\uff1f;\uff1b…”’)\uff09:\uff1a"
 _MAX_HEADLINE = 80
 _MAX_UNCREDITED_CAPTION = 100
+# The longest paragraph of a real page is under 1,000 characters.
+MAX_LINE_CHARS = 5_000
 
 
 class LegacyFormatError(ValueError):
@@ -92,6 +95,8 @@ def decode(raw: bytes) -> str:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
+            if encoding == "utf-8-sig":
+                _refuse_damaged_utf8(raw)
             continue
         controls = sum(
             1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t"
@@ -104,11 +109,44 @@ def decode(raw: bytes) -> str:
     )
 
 
+def _refuse_damaged_utf8(raw: bytes) -> None:
+    """Refuse a UTF-8 file cut inside a character, or damaged after valid Chinese text.
+
+    A GB18030 file fails as UTF-8 at its first Chinese character; a file whose Chinese
+    text before the bad byte is valid UTF-8 is a damaged UTF-8 file, not GB18030.
+    """
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_no = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - raw.rfind(b"\n", 0, exc.start)
+        if exc.reason == "unexpected end of data" and exc.end == len(raw):
+            raise LegacyFormatError(
+                f"文件在第 {line_no} 行被截断:最后一个字符不完整(UTF-8 编码的文件"
+                "没有保存完整)。请重新导出或另存完整的文件后再导入。"
+            ) from exc
+        if sum(1 for byte in raw[: exc.start] if byte >= 0xC0) >= 2:
+            raise LegacyFormatError(
+                f"第 {line_no} 行有损坏的字节:文件是 UTF-8 编码,但这一行第 {column} "
+                "个字节无法解码。请检查或重新导出该文件。"
+            ) from exc
+
+
 def _lines(text: str) -> list[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers; indentation (full-width too) removed."""
+    """Non-blank lines with their 1-based numbers; indentation (full-width too) removed.
+
+    Refuses a line longer than `MAX_LINE_CHARS`: nothing on a page is that long, and
+    every later step stays quick on what is left.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     result = []
     for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise LegacyFormatError(
+                f"第 {number} 行太长({len(line):,} 个字符),一行最多 "
+                f"{MAX_LINE_CHARS:,} 个字符。请检查文件是否正确(网页的纯文本文件)。"
+            )
         stripped = line.strip()
         if stripped:
             result.append((number, stripped))
@@ -198,10 +236,11 @@ def _classify(
                         line_no, text, "图片说明与署名之间没有分隔,请核对摄影者姓名"
                     )
                 )
+            photo.line_no = line_no
             blocks.append(photo)
             continue
         if _POSITION_MARKER.search(text) and _is_single_sentence(text):
-            blocks.append(PhotoBlock(caption=text))
+            blocks.append(PhotoBlock(caption=text, line_no=line_no))
             continue
         if _is_single_sentence(text) and len(texts) > 1:
             others = [
@@ -209,7 +248,7 @@ def _classify(
             ]
             best = max((_overlap(text[:-1], other) for other in others), default=0.0)
             if best >= 0.7:
-                blocks.append(PhotoBlock(caption=text))
+                blocks.append(PhotoBlock(caption=text, line_no=line_no))
                 continue
             if best >= 0.4:
                 warnings.append(
@@ -230,6 +269,7 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
     position = 0
 
     breadcrumb = ["巫溪要闻"]
+    breadcrumb_line_no = None
     match = _BREADCRUMB.match(lines[0][1])
     if match:
         trail = [
@@ -240,11 +280,12 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
         if trail and trail[0] == HOME_LABEL:
             trail = trail[1:]
         breadcrumb = trail or breadcrumb
+        breadcrumb_line_no = lines[0][0]
         position = 1
 
     if position >= len(lines) or _DATE_LINE.match(lines[position][1]):
         raise LegacyFormatError("缺少标题行:位置行之后应是标题,如“见“政”巫溪这一周”。")
-    title = lines[position][1]
+    title_line_no, title = lines[position]
     position += 1
     if position >= len(lines) or not (
         date_match := _DATE_LINE.match(lines[position][1])
@@ -317,9 +358,16 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
     stories: list[tuple[_RawStory, Story]] = []
     for raw in raw_stories:
         news_on = raw.day or _date_from_text(raw, issued_on) or first_day or issued_on
-        stories.append((raw, Story(raw.headline, news_on, _classify(raw, warnings))))
+        blocks = _classify(raw, warnings)
+        stories.append((raw, Story(raw.headline, news_on, blocks, line_no=raw.line_no)))
 
-    document = DigestDocument(title=title, issued_on=issued_on, breadcrumb=breadcrumb)
+    document = DigestDocument(
+        title=title,
+        issued_on=issued_on,
+        breadcrumb=breadcrumb,
+        breadcrumb_line_no=breadcrumb_line_no,
+        title_line_no=title_line_no,
+    )
     pre_heading = [story for raw, story in stories if raw.day is None]
     if pre_heading:
         document.lead = pre_heading[0]
@@ -368,9 +416,11 @@ def _parse_briefs(
             warnings.append(
                 ParseWarning(line_no, line, "简讯没有“12日,”这样的日期,暂记为发布日期")
             )
-            briefs.append(BriefLine(issued_on, body))
+            briefs.append(BriefLine(issued_on, body, line_no=line_no))
         else:
-            briefs.append(BriefLine(happened_on, match["text"].strip()))
+            briefs.append(
+                BriefLine(happened_on, match["text"].strip(), line_no=line_no)
+            )
     return briefs
 
 

@@ -25,6 +25,8 @@ from .structure import (
 JSON_SCHEMA_ID = "wuxi-news/weekly-digest"
 JSON_SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "schema" / "weekly_digest.schema.json"
+# A real page is about 30 KB; anything this big is the wrong file.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 class DigestFileError(ValueError):
@@ -96,6 +98,17 @@ def _story_from_json(data: dict) -> Story:
     return Story(headline=data["headline"], news_on=_date(data["date"]), blocks=blocks)
 
 
+_TOO_DEEP = "JSON 嵌套层数太多,不是每周要闻的导出文件(导出文件只嵌套几层)。"
+
+
+def _json_line_of_long_number(raw: bytes | str) -> str:
+    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    match = re.search(r"\d{1000,}", text)
+    if match is None:
+        return ""
+    return f"(第 {text.count(chr(10), 0, match.start()) + 1} 行)"
+
+
 def document_from_json(raw: bytes | str) -> DigestDocument:
     """Parse and validate a JSON export. Raises `DigestFileError` with a Chinese message."""
     try:
@@ -106,6 +119,14 @@ def document_from_json(raw: bytes | str) -> DigestDocument:
         raise DigestFileError(
             f"不是有效的 JSON:第 {exc.lineno} 行第 {exc.colno} 列附近有错误。"
         ) from exc
+    except RecursionError as exc:
+        raise DigestFileError(_TOO_DEEP) from exc
+    except ValueError as exc:
+        # Python refuses integers of over 4,300 digits (int_max_str_digits).
+        raise DigestFileError(
+            f"JSON 中有超长的数字,不是每周要闻的导出文件"
+            f"{_json_line_of_long_number(raw)}。"
+        ) from exc
     if isinstance(data, dict) and data.get("schema_version") not in (
         None,
         JSON_SCHEMA_VERSION,
@@ -115,7 +136,10 @@ def document_from_json(raw: bytes | str) -> DigestDocument:
             f"本系统只能读取第 {JSON_SCHEMA_VERSION} 版。"
         )
     validator = jsonschema.Draft202012Validator(json_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    try:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    except RecursionError as exc:
+        raise DigestFileError(_TOO_DEEP) from exc
     if error is not None:
         raise DigestFileError(_schema_error_message(error))
     document = DigestDocument(
@@ -147,6 +171,12 @@ def read_digest_file(
 
     Raises `DigestFileError` (JSON) or `LegacyFormatError` (text) with a Chinese message.
     """
+    if len(raw) > MAX_FILE_BYTES:
+        raise DigestFileError(
+            f"文件太大({len(raw) / 1024 / 1024:.1f} MB),最大 "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB。一期每周要闻的文本不过几十 KB,"
+            "请确认选的是网页的纯文本文件或导出的 JSON。"
+        )
     if name.lower().endswith(".json"):
         return document_from_json(raw), []
     return parse_text_export(decode(raw))

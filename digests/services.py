@@ -2,12 +2,12 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from articles.body import block_text, paragraphs_to_html
-from articles.models import Article, ArticlePhoto
+from articles.models import Article, ArticlePhoto, Column
 from articles.services import ensure_column_path
 from media.models import Photo
 from people.models import Person
@@ -21,6 +21,10 @@ from .structure import (
     PhotoBlock,
     Story,
 )
+
+
+class DigestImportError(ValidationError):
+    """A parsed page the database refuses; the message names the line, for the editor."""
 
 
 @dataclass
@@ -48,6 +52,62 @@ def _save(instance: models.Model) -> None:
     instance.save()
 
 
+def _where(line_no: int | None, what: str) -> str:
+    return f"第 {line_no} 行({what})" if line_no else what
+
+
+def _snippet(text: str) -> str:
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
+def _refusal(instance: models.Model, error: ValidationError) -> str:
+    """The model's own messages, each after its field's name."""
+    parts = []
+    for name, messages in error.message_dict.items():
+        label = (
+            ""
+            if name == NON_FIELD_ERRORS
+            else f"{instance._meta.get_field(name).verbose_name}:"
+        )
+        parts.append(label + "".join(messages))
+    return ";".join(parts)
+
+
+def _save_or_explain(instance: models.Model, where: str) -> None:
+    """`_save`, turning a refusal into a `DigestImportError` that says where."""
+    try:
+        _save(instance)
+    except ValidationError as exc:
+        raise DigestImportError(f"{where}:{_refusal(instance, exc)}") from exc
+
+
+def _check_column_names(document: DigestDocument) -> None:
+    """Refuse a column name the model refuses before deriving a slug from it."""
+    for name in document.breadcrumb:
+        column = Column(name=name)
+        try:
+            column.clean_fields(
+                exclude=[f.name for f in Column._meta.fields if f.name != "name"]
+            )
+        except ValidationError as exc:
+            where = _where(document.breadcrumb_line_no, f"栏目“{_snippet(name)}”")
+            raise DigestImportError(f"{where}:{_refusal(column, exc)}") from exc
+
+
+def _check_no_twins(document: DigestDocument) -> None:
+    """Two stories with the same headline on the same day would be one article."""
+    seen: dict[tuple[datetime.date, str], Story] = {}
+    for story in document.stories:
+        first = seen.setdefault((story.news_on, story.headline), story)
+        if first is not story:
+            where = _where(story.line_no, f"稿件《{_snippet(story.headline)}》")
+            also = f"第 {first.line_no} 行" if first.line_no else "前面"
+            raise DigestImportError(
+                f"{where}:与{also}的稿件同一天({story.news_on:%Y-%m-%d})同一标题,"
+                "会被当作同一篇稿件。请改正其中一篇的标题或日期。"
+            )
+
+
 def _import_photos(article: Article, story: Story) -> int:
     """Place the story's photos, reusing photos already placed with the same caption."""
     existing = {
@@ -71,7 +131,10 @@ def _import_photos(article: Article, story: Story) -> int:
                 credit_role=block.credit_role,
                 credit_name=block.credit_name,
             )
-            _save(photo)
+            where = _where(
+                block.line_no, f"稿件《{_snippet(story.headline)}》中的图片"
+            )
+            _save_or_explain(photo, where)
             created += 1
             placement = ArticlePhoto(article=article, photo=photo)
         placement.after_paragraph = paragraphs_seen
@@ -92,8 +155,11 @@ def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportRe
     """Create or update the digest a parsed page describes, with its articles and photos.
 
     Articles are matched by column, news date and headline, the digest by column and date,
-    so importing the same page again changes nothing.
+    so importing the same page again changes nothing. Raises `DigestImportError`, naming
+    the line, when the database refuses something on the page; nothing is then written.
     """
+    _check_column_names(document)
+    _check_no_twins(document)
     column = ensure_column_path(names=document.breadcrumb)
     first, last = document.week()
     monday = first - datetime.timedelta(days=first.weekday())
@@ -110,7 +176,7 @@ def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportRe
     if publish:
         digest.status = WeeklyDigest.Status.PUBLISHED
         digest.published_at = digest.published_at or _start_of_day(document.issued_on)
-    _save(digest)
+    _save_or_explain(digest, _where(document.title_line_no, "标题"))
 
     result = ImportResult(digest=digest, created=created)
     officials = list(Person.objects.officials())
@@ -131,7 +197,9 @@ def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportRe
         if publish:
             article.status = Article.Status.PUBLISHED
             article.published_at = article.published_at or _start_of_day(story.news_on)
-        _save(article)
+        _save_or_explain(
+            article, _where(story.line_no, f"稿件《{_snippet(story.headline)}》")
+        )
         result.photos_created += _import_photos(article, story)
         text = " ".join([story.headline, *(p.text for p in story.paragraphs)])
         named = _officials_named_in(text, officials)
@@ -145,13 +213,14 @@ def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportRe
         _save(DigestItem(digest=digest, article=article, order=order, is_lead=is_lead))
     digest.briefs.all().delete()
     for order, brief in enumerate(document.briefs):
-        _save(
+        _save_or_explain(
             Brief(
                 digest=digest,
                 happened_on=brief.happened_on,
                 text=brief.text,
                 order=order,
-            )
+            ),
+            _where(brief.line_no, f"简讯“{_snippet(brief.text)}”"),
         )
     result.officials_linked = sorted(linked)
     return result

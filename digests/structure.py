@@ -17,6 +17,8 @@ class PhotoBlock:
     credit_name: str = ""
     # The saved photo when built from the database (None when parsed from text).
     photo: object | None = None
+    # The line of the file it was read from, for error messages (None: no such line).
+    line_no: int | None = field(default=None, compare=False)
 
     @property
     def credit(self) -> str:
@@ -40,6 +42,7 @@ class Story:
     blocks: list[Paragraph | PhotoBlock] = field(default_factory=list)
     # The saved article when built from the database.
     article: object | None = None
+    line_no: int | None = field(default=None, compare=False)
 
     @property
     def paragraphs(self) -> list[Paragraph]:
@@ -67,6 +70,7 @@ BRIEF_MARKER = ">>"
 class BriefLine:
     happened_on: datetime.date
     text: str
+    line_no: int | None = field(default=None, compare=False)
 
     @property
     def line(self) -> str:
@@ -87,6 +91,9 @@ class DigestDocument:
     days: list[DaySection] = field(default_factory=list)
     briefs: list[BriefLine] = field(default_factory=list)
     is_draft: bool = False
+    # Lines of the file they were read from, for error messages.
+    breadcrumb_line_no: int | None = field(default=None, compare=False)
+    title_line_no: int | None = field(default=None, compare=False)
 
     @property
     def stories(self) -> list[Story]:

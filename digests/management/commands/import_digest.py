@@ -1,10 +1,13 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from digests.legacy import LegacyFormatError
 from digests.reading import DigestFileError, read_digest_file
-from digests.services import import_digest
+from digests.services import DigestImportError, import_digest
+
+NOTHING_WRITTEN = "没有写入任何内容。"
 
 
 class Command(BaseCommand):
@@ -29,6 +32,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path: Path, draft: bool, dry_run: bool, **options):
+        try:
+            # One transaction: a refusal or Ctrl-C anywhere leaves the database as it was.
+            with transaction.atomic():
+                self._import(path=path, draft=draft, dry_run=dry_run)
+        except DigestImportError as exc:
+            raise CommandError(f"{path}:{exc.message}{NOTHING_WRITTEN}") from exc
+        except KeyboardInterrupt:
+            raise CommandError(f"已中断,{NOTHING_WRITTEN}", returncode=130) from None
+
+    def _import(self, *, path: Path, draft: bool, dry_run: bool) -> None:
         try:
             raw = path.read_bytes()
         except OSError as exc:
