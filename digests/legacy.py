@@ -214,8 +214,15 @@ class _RawStory:
     day: datetime.date | None
 
 
+@dataclass
+class _Budget:
+    """Characters left for comparing lines: a crafted page cannot make parsing slow."""
+
+    left: int = 5_000_000
+
+
 def _classify(
-    raw: _RawStory, warnings: list[ParseWarning]
+    raw: _RawStory, warnings: list[ParseWarning], budget: _Budget
 ) -> list[Paragraph | PhotoBlock]:
     """Tell paragraphs from photo captions inside one story.
 
@@ -246,6 +253,15 @@ def _classify(
             others = [
                 t for i, t in enumerate(texts) if i != index and len(t) > len(text)
             ]
+            budget.left -= sum(len(other) + len(text) for other in others)
+            if budget.left < 0:
+                warnings.append(
+                    ParseWarning(
+                        line_no, text, "页面太长,未比对是否为图片说明,已作为正文导入"
+                    )
+                )
+                blocks.append(Paragraph(text=text))
+                continue
             best = max((_overlap(text[:-1], other) for other in others), default=0.0)
             if best >= 0.7:
                 blocks.append(PhotoBlock(caption=text, line_no=line_no))
@@ -355,10 +371,11 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
         raise LegacyFormatError("没有找到任何稿件:日期行之后应是头条标题和正文。")
 
     first_day = next((s.day for s in raw_stories if s.day is not None), None)
+    budget = _Budget()
     stories: list[tuple[_RawStory, Story]] = []
     for raw in raw_stories:
         news_on = raw.day or _date_from_text(raw, issued_on) or first_day or issued_on
-        blocks = _classify(raw, warnings)
+        blocks = _classify(raw, warnings, budget)
         stories.append((raw, Story(raw.headline, news_on, blocks, line_no=raw.line_no)))
 
     document = DigestDocument(

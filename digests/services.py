@@ -131,9 +131,7 @@ def _import_photos(article: Article, story: Story) -> int:
                 credit_role=block.credit_role,
                 credit_name=block.credit_name,
             )
-            where = _where(
-                block.line_no, f"稿件《{_snippet(story.headline)}》中的图片"
-            )
+            where = _where(block.line_no, f"稿件《{_snippet(story.headline)}》中的图片")
             _save_or_explain(photo, where)
             created += 1
             placement = ArticlePhoto(article=article, photo=photo)

@@ -307,3 +307,14 @@ def test_any_mutated_page_imports_or_is_refused_cleanly(raw):
 @given(raw=json_files())
 def test_any_mutated_json_export_imports_or_is_refused_cleanly(raw):
     imports_or_refuses_cleanly(raw, ".json")
+
+
+def test_a_crafted_page_of_many_lines_is_read_quickly(page):
+    """Comparing every short line with every long one was quadratic (minutes)."""
+    head = "您当前的位置:首页>巫溪要闻\n见“政”巫溪这一周\n日期:2024-12-15\n标题\n"
+    block = "县里召开会议研究部署工作,落实责任。\n" * 20
+    block += "县里召开会议研究部署工作" * 300 + "。\n"
+    path = page(head + block * 90)
+    started = time.monotonic()
+    call_command("import_digest", str(path), "--dry-run")
+    assert time.monotonic() - started < 10
