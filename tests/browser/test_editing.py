@@ -13,7 +13,7 @@ from PIL import Image
 
 from articles.editing import current_lock
 from articles.models import Article, EditLock
-from tests.browser.test_admin_workflow import PASSWORD, message_text
+from tests.browser.test_admin_workflow import log_in, message_text
 from tests.factories import (
     make_article,
     make_column,
@@ -30,14 +30,6 @@ def site(settings):
     settings.ROOT_URLCONF = "tests.browser.urls"
     settings.PAGE_CACHE_SECONDS = 0
     return make_column(name="巫溪要闻", slug="wxyw")
-
-
-def log_in(page, base, username):
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(base + "/admin/")
 
 
 def change_url(base, article):
