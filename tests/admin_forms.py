@@ -34,6 +34,11 @@ def admin_form_data(response, **overrides) -> dict:
         for item in formset.forms:
             for name in item.fields:
                 _put(data, item.add_prefix(name), item[name].value())
+    return with_overrides(data, overrides)
+
+
+def with_overrides(data: dict, overrides: dict) -> dict:
+    """`data` with each override set, or removed where its value is None."""
     for name, value in overrides.items():
         if value is None:
             data.pop(name, None)

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
+from articles.editing import current_lock
 from articles.models import Article
 from digests.models import WeeklyDigest
 from tests.admin_forms import admin_form_data
@@ -179,6 +180,4 @@ def test_a_forged_lock_token_changes_nothing():
     url = reverse("admin:articles_article_lock", args=[article.pk])
     for token in ("9999-99-99T99:99", "2024-01-01T00:00:00+99:00", "x"):
         assert client.post(url, {"op": "release", "token": token}).status_code == 200
-    from articles.editing import current_lock
-
     assert current_lock(obj=article) is not None

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.services import approve_article, display_name, submit_article
+from tests.admin_forms import with_overrides
 from tests.factories import make_article, make_user
 from wuxi_news.staff import EDITORIAL_GROUPS
 
@@ -33,12 +34,7 @@ def change_data(user, **overrides) -> dict:
         "date_joined_0": joined.date().isoformat(),
         "date_joined_1": joined.time().strftime("%H:%M:%S"),
     }
-    for name, value in overrides.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return data
+    return with_overrides(data, overrides)
 
 
 def group(name: str) -> Group:

@@ -10,7 +10,13 @@ from django.utils import timezone
 from articles.editing import LOCK_TTL, current_lock
 from articles.models import Article, EditLock
 from tests.admin_forms import admin_form_data
-from tests.factories import make_article, make_photo, make_user, place_photo
+from tests.factories import (
+    make_article,
+    make_column,
+    make_photo,
+    make_user,
+    place_photo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +35,12 @@ def draft(**overrides):
         published_at=None,
         body="<p>原文。</p>",
         **overrides,
+    )
+
+
+def in_review(stage):
+    return make_article(
+        status=Article.Status.REVIEW, review_stage=stage, published_at=None
     )
 
 
@@ -85,11 +97,7 @@ class TestWorkflowButtonsSaveFirst:
         assert article.body == "<p>原文。</p>"
 
     def test_an_action_the_user_may_not_take_is_refused_before_saving(self, client):
-        article = make_article(
-            status=Article.Status.REVIEW,
-            review_stage=Article.ReviewStage.FIRST,
-            published_at=None,
-        )
+        article = in_review(Article.ReviewStage.FIRST)
         client.force_login(make_user(roles=["编辑"]))
         data = admin_form_data(
             client.get(change_url(article)),
@@ -103,11 +111,7 @@ class TestWorkflowButtonsSaveFirst:
         assert article.status == Article.Status.REVIEW
 
     def test_return_without_a_reason_keeps_the_saved_edit_and_says_why(self, client):
-        article = make_article(
-            status=Article.Status.REVIEW,
-            review_stage=Article.ReviewStage.FIRST,
-            published_at=None,
-        )
+        article = in_review(Article.ReviewStage.FIRST)
         client.force_login(make_user(roles=["编辑"]))
         data = admin_form_data(
             client.get(change_url(article)),
@@ -123,11 +127,7 @@ class TestWorkflowButtonsSaveFirst:
 
 class TestLocks:
     def test_a_reviewer_who_passed_the_article_on_holds_no_lock(self, client):
-        article = make_article(
-            status=Article.Status.REVIEW,
-            review_stage=Article.ReviewStage.FIRST,
-            published_at=None,
-        )
+        article = in_review(Article.ReviewStage.FIRST)
         editor = make_user(roles=["编辑"], first_name="张编辑")
         client.force_login(editor)
         page = client.get(change_url(article))
@@ -227,11 +227,7 @@ def test_a_login_without_a_name_cannot_sign_a_review_step(client):
 
 
 def test_a_schedule_years_ahead_is_refused(client):
-    article = make_article(
-        status=Article.Status.REVIEW,
-        review_stage=Article.ReviewStage.FINAL,
-        published_at=None,
-    )
+    article = in_review(Article.ReviewStage.FINAL)
     client.force_login(make_user(roles=["终审"]))
     data = admin_form_data(
         client.get(change_url(article)),
@@ -270,11 +266,7 @@ def test_a_read_only_article_says_why(client, state, role, reason):
 
 
 def test_view_on_site_is_offered_only_where_the_page_opens(client):
-    article = make_article(
-        status=Article.Status.REVIEW,
-        review_stage=Article.ReviewStage.FIRST,
-        published_at=None,
-    )
+    article = in_review(Article.ReviewStage.FIRST)
     client.force_login(make_user(roles=["记者"]))
     assert "在站点上查看" not in client.get(change_url(article)).content.decode()
     assert client.get(article.get_absolute_url()).status_code == 404
@@ -283,8 +275,6 @@ def test_view_on_site_is_offered_only_where_the_page_opens(client):
 
 
 def test_a_new_article_starts_in_the_usual_column(client):
-    from tests.factories import make_column
-
     make_column(name="投资发展")
     column = make_column(name="巫溪要闻", slug="wxyw")
     client.force_login(make_user(roles=["记者"]))
