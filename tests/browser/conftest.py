@@ -5,9 +5,12 @@ Skips with a reason where Chromium is missing; `.ci/run` installs Debian's `chro
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -19,6 +22,52 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+class _InFlight:
+    """Counts the live server's requests still being handled.
+
+    A page that is closed sends its goodbye (the edit lock's beacon) as it goes; on the
+    in-memory SQLite database such a request, still in its transaction when the test
+    ends, makes the database flush between tests fail.
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+    def wait_until_quiet(self, quiet=0.5, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if self.count <= 0:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= quiet:
+                    return
+            else:
+                quiet_since = None
+            time.sleep(0.05)
+
+
+_in_flight = _InFlight()
+request_started.connect(_in_flight.started, dispatch_uid="browser-tests-in-flight")
+# Connected after Django's own receivers, so it runs once the connection is handled.
+request_finished.connect(_in_flight.finished, dispatch_uid="browser-tests-in-flight")
+
+
+@pytest.fixture(autouse=True)
+def live_server_quiet_before_flush():
+    """Torn down after the page and before the database flush."""
+    yield
+    _in_flight.wait_until_quiet()
 
 
 @pytest.fixture(scope="session")
