@@ -155,6 +155,20 @@ def test_reading_preferences_get_their_own_cached_copy(client):
     assert b'class="font-large"' in large and b'class="font-large"' not in plain
 
 
+def test_only_page_numbers_make_cached_copies(client, django_assert_num_queries):
+    article = make_article(headline="凤凰水城建设提速")
+    column_url = article.column.get_absolute_url()
+    client.get(column_url)
+    client.get(column_url + "?page=1")
+    stored = len(cache._cache)
+    for n in range(20):
+        assert client.get(f"{column_url}?utm={n}").status_code == 200
+        assert client.get(f"{column_url}?q=凤凰{n}").status_code == 200
+    assert len(cache._cache) == stored  # no query-string flood fills the cache
+    with django_assert_num_queries(0):
+        client.get(column_url + "?page=1")
+
+
 # Discovery
 
 

@@ -104,11 +104,17 @@ def _key(request, generation: int) -> str:
     return f"pages:{generation}:{hashlib.md5(raw.encode()).hexdigest()}"
 
 
+# Only a page number makes another cached copy: searches, filters and any other query
+# string (`?utm=N`) are rendered on request, so no flood of URLs can fill the cache.
+CACHED_PARAMETERS = frozenset({"page"})
+
+
 def is_cacheable(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and page_cache_seconds() > 0
         and not request.user.is_authenticated
+        and set(request.GET) <= CACHED_PARAMETERS
     )
 
 

@@ -41,7 +41,7 @@ def cache_from_url(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme in {"redis", "rediss"}:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "wuxi_news.cache_backends.TolerantRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "wuxi",
             "TIMEOUT": 600,
