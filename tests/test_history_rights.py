@@ -141,6 +141,38 @@ def test_a_recovered_article_comes_back_as_a_draft():
     assert not Article.objects.published().exists()
 
 
+def test_restoring_through_a_photos_history_keeps_its_articles_state():
+    article = make_article(headline="终审撤下的稿件")  # published
+    photo = make_photo(caption="旧说明。")
+    placement = place_photo(article, photo)
+    old = snapshot(photo, article, placement)  # an article save records its photos
+    article.status, article.published_at = Article.Status.DRAFT, None  # 撤销发布
+    article.save()
+    assert post_revision(login("编辑", "终审"), photo, old).status_code == 302
+    article.refresh_from_db()
+    photo.refresh_from_db()
+    assert photo.caption == "旧说明。"
+    assert article.status == Article.Status.DRAFT
+    assert not Article.objects.published().exists()
+
+
+def test_recovering_a_photo_brings_its_deleted_article_back_as_a_draft():
+    article = make_article(headline="随图片恢复的稿件")  # published
+    photo = make_photo()
+    version = snapshot(photo, article, place_photo(article, photo))
+    article.delete()
+    photo.delete()
+    client = Client()
+    client.force_login(make_user(superuser=True, first_name="张伟"))
+    url = reverse("admin:media_photo_recover", args=[version.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert client.post(url, admin_form_data(page)).status_code == 302
+    recovered = Article.objects.get(headline="随图片恢复的稿件")
+    assert recovered.status == Article.Status.DRAFT
+    assert not Article.objects.published().exists()
+
+
 def test_save_as_new_from_a_restore_page_does_not_republish_the_old_revision(client):
     article = make_article(headline="已发布时的标题")
     old = snapshot(article)

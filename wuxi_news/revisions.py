@@ -42,6 +42,10 @@ class GuardedVersionAdmin(VersionAdmin):
         # would stay in the database while only the copy got the admin's checks.
         if "_saveasnew" in request.POST and not self.save_as:
             raise PermissionDenied
+        # On a restore page this runs right after the revision was reverted, in the
+        # same transaction: put back the publication states it must not change.
+        for model, pk, state in getattr(request, "_revision_workflow_states", ()):
+            model._default_manager.filter(pk=pk).update(**state)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
@@ -52,6 +56,7 @@ class GuardedVersionAdmin(VersionAdmin):
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         self._check_revision(request, version.revision)
+        self._keep_workflow_states(request, version.revision)
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
@@ -61,7 +66,34 @@ class GuardedVersionAdmin(VersionAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         self._check_revision(request, version.revision)
+        self._keep_workflow_states(request, version.revision)
         return super().recover_view(request, version_id, extra_context)
+
+    def _keep_workflow_states(self, request, revision: Revision) -> None:
+        """Remember the publication state of every article or digest the revision holds.
+
+        A revision restored from a photo's history also holds the articles saved with
+        it; they keep their state as things stand now, and one that no longer exists
+        comes back as a draft (the admins with a workflow name its fields).
+        """
+        states = []
+        for version in revision.version_set.select_related("content_type"):
+            model = version.content_type.model_class()
+            if not self.admin_site.is_registered(model):
+                continue
+            model_admin = self.admin_site.get_model_admin(model)
+            fields = getattr(model_admin, "workflow_fields", None)
+            if not fields:
+                continue
+            current = (
+                model._default_manager.filter(pk=version.object_id)
+                .values(*fields)
+                .first()
+            )
+            states.append(
+                (model, version.object_id, current or model_admin.draft_state)
+            )
+        request._revision_workflow_states = states
 
     def _check_revision(self, request, revision: Revision) -> None:
         for version in revision.version_set.select_related("content_type"):
