@@ -15,7 +15,12 @@ from media.models import Photo
 from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin, revision
 
 from .body import block_text
-from .editing import EditingAdminMixin, release_lock
+from .editing import (
+    STALE_STEP_MESSAGE,
+    EditingAdminMixin,
+    check_not_stale,
+    release_lock,
+)
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
 from .models import Article, ArticlePhoto, Column
 from .services import (
@@ -311,7 +316,16 @@ class ArticleAdmin(
             raise PermissionDenied
         form = WorkflowForm(request.POST, user=request.user, article=article)
         if form.is_valid():
-            self._act(request, article, form)
+            try:
+                check_not_stale(
+                    obj=article,
+                    seen=form.cleaned_data["seen_updated_at"],
+                    message=STALE_STEP_MESSAGE,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(_messages(error)))
+            else:
+                self._act(request, article, form)
         else:
             for errors in form.errors.values():
                 messages.error(request, " ".join(errors))

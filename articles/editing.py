@@ -37,6 +37,10 @@ STALE_MESSAGE = (
     "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
     "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
 )
+STALE_STEP_MESSAGE = (
+    "操作被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
+    "请重新打开本页,看过最新内容后再操作。"
+)
 
 
 def display_name(user) -> str:
@@ -115,25 +119,24 @@ class StaleSaveFormMixin(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-        if not self.instance.pk:
-            return cleaned_data
-        current = (
-            type(self.instance)
-            .objects.select_related("updated_by")
-            .filter(pk=self.instance.pk)
-            .first()
-        )
-        seen = cleaned_data.get("seen_updated_at") or ""
-        if current and current.updated_at.isoformat() != seen:
-            who = current.updated_by
-            when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
-            raise ValidationError(
-                STALE_MESSAGE.format(
-                    who=display_name(who) if who else "其他人", when=when
-                ),
-                code="stale",
-            )
+        if self.instance.pk:
+            check_not_stale(obj=self.instance, seen=cleaned_data.get("seen_updated_at"))
         return cleaned_data
+
+
+def check_not_stale(
+    *, obj: models.Model, seen: str | None, message: str = STALE_MESSAGE
+) -> None:
+    """Refuse to act on `obj` from a page opened (`seen`: its `updated_at` then) before
+    someone else's save; a page that sent no marker is refused too."""
+    current = type(obj).objects.select_related("updated_by").filter(pk=obj.pk).first()
+    if current and current.updated_at.isoformat() != (seen or ""):
+        who = current.updated_by
+        when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        raise ValidationError(
+            message.format(who=display_name(who) if who else "其他人", when=when),
+            code="stale",
+        )
 
 
 # --- The admin side ---

@@ -217,6 +217,9 @@ class WorkflowForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
+    # Sent by the read-only page's own workflow form: the step is refused if the
+    # article changed after the page was opened (nobody signs off text they never saw).
+    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, article=None, **kwargs):
         super().__init__(*args, **kwargs)

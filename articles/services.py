@@ -77,10 +77,24 @@ def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
     return review
 
 
+# What a workflow step writes. The text is never written back: the step may run on an
+# object loaded before someone else's save, which it must not overwrite.
+STEP_FIELDS = ["status", "review_stage", "published_at", "responsible_editor"]
+
+
+def _lock_for_step(article: Article) -> Article:
+    """Lock the article's row until the step commits and act on its committed state,
+    so two steps (or a step and a save) cannot interleave."""
+    current = Article.objects.select_for_update().only(*STEP_FIELDS).get(pk=article.pk)
+    for name in STEP_FIELDS:
+        setattr(article, name, getattr(current, name))
+    return article
+
+
 def _save_article(article: Article, user) -> None:
     article.updated_by = user
     article.full_clean()
-    article.save()
+    article.save(update_fields=[*STEP_FIELDS, "updated_by", "updated_at"])
 
 
 def can_review(*, user, article: Article) -> bool:
@@ -112,6 +126,7 @@ def available_actions(*, user, article: Article) -> list[str]:
 @transaction.atomic
 def submit_article(*, article: Article, user, remark: str = "") -> Article:
     """The reporter hands a draft in for first review."""
+    _lock_for_step(article)
     if not user.has_perm("articles.change_article"):
         raise PermissionDenied("你没有提交稿件的权限。")
     if article.status != Article.Status.DRAFT:
@@ -135,6 +150,7 @@ def approve_article(
 
     `publish_at` (or a publication time already set) in the future schedules it.
     """
+    _lock_for_step(article)
     if article.status != Article.Status.REVIEW:
         raise ValidationError("稿件不在审核中。")
     if not can_review(user=user, article=article):
@@ -159,6 +175,7 @@ def approve_article(
 @transaction.atomic
 def return_article(*, article: Article, user, reason: str) -> Article:
     """Send an article in review back to draft, with the reason for its author."""
+    _lock_for_step(article)
     if not can_review(user=user, article=article):
         raise PermissionDenied("你没有退回此稿件的权限。")
     if not (reason or "").strip():
@@ -173,6 +190,7 @@ def return_article(*, article: Article, user, reason: str) -> Article:
 @transaction.atomic
 def unpublish_article(*, article: Article, user, reason: str = "") -> Article:
     """Take a published (or scheduled) article off the site; it goes back to draft."""
+    _lock_for_step(article)
     if not user.has_perm("articles.publish_article"):
         raise PermissionDenied("只有终审人员可以撤销发布。")
     if article.status != Article.Status.PUBLISHED:

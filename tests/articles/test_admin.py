@@ -2,12 +2,14 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, ArticlePhoto
+from articles.services import approve_article
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     add_item,
@@ -38,6 +40,13 @@ def change_url(article):
 
 def workflow_url(article):
     return reverse("admin:articles_article_workflow", args=[article.pk])
+
+
+def post_step(client, article, data, **kwargs):
+    """A workflow button of the article's read-only page, sent with its change marker."""
+    article.refresh_from_db(fields=["updated_at"])
+    data = {"seen_updated_at": article.updated_at.isoformat(), **data}
+    return client.post(workflow_url(article), data, **kwargs)
 
 
 def png_upload(name="photo.png") -> SimpleUploadedFile:
@@ -112,8 +121,8 @@ def test_reporter_cannot_publish_by_adding_a_status_field_to_the_form(client):
 def test_reporter_cannot_publish_by_posting_to_the_workflow_url(client):
     article = make_article(status=Article.Status.DRAFT, published_at=None)
     client.force_login(make_user(roles=["记者"]))
-    client.post(workflow_url(article), {"action": "submit"})
-    response = client.post(workflow_url(article), {"action": "approve"}, follow=True)
+    post_step(client, article, {"action": "submit"})
+    response = post_step(client, article, {"action": "approve"}, follow=True)
     assert "不能由你执行“审核通过”" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW
@@ -167,7 +176,7 @@ def test_three_reviews_publish_and_the_trail_gives_the_review_line(client):
     for roles, action, remark in steps:
         user = make_user(roles=roles, first_name=names.get(roles[0], "赵记者"))
         client.force_login(user)
-        client.post(workflow_url(article), {"action": action, "remark": remark})
+        post_step(client, article, {"action": action, "remark": remark})
     article.refresh_from_db()
     assert article.is_published
     assert article.review_line == "责任编辑:张编辑 审核:李审核 终审:王终审"
@@ -183,8 +192,9 @@ def test_final_sign_off_can_schedule_publication(client):
     )
     client.force_login(make_user(roles=["终审"]))
     later = timezone.localtime() + datetime.timedelta(days=1)
-    client.post(
-        workflow_url(article),
+    post_step(
+        client,
+        article,
         {"action": "approve", "publish_at": later.strftime("%Y-%m-%dT%H:%M")},
     )
     article.refresh_from_db()
@@ -197,11 +207,11 @@ def test_sending_back_needs_a_reason(client):
         status=Article.Status.REVIEW, review_stage=Article.ReviewStage.SECOND
     )
     client.force_login(make_user(roles=["审核"]))
-    response = client.post(workflow_url(article), {"action": "return"}, follow=True)
+    response = post_step(client, article, {"action": "return"}, follow=True)
     assert "请写明退回原因" in response.content.decode()
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW
-    client.post(workflow_url(article), {"action": "return", "remark": "数据需核实"})
+    post_step(client, article, {"action": "return", "remark": "数据需核实"})
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
     assert article.reviews.last().remark == "数据需核实"
@@ -211,7 +221,7 @@ def test_sending_back_needs_a_reason(client):
 def test_unpublish_takes_the_article_off_the_site(client):
     article = make_article()
     client.force_login(make_user(roles=["终审"]))
-    client.post(workflow_url(article), {"action": "unpublish", "remark": "有误"})
+    post_step(client, article, {"action": "unpublish", "remark": "有误"})
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
     assert not Article.objects.published().exists()
@@ -340,8 +350,7 @@ def test_restoring_a_revision_does_not_restore_an_old_publication_state(client):
     client.force_login(make_user(roles=["编辑", "终审"]))
     article = make_article()  # published
     client.post(change_url(article), admin_form_data(client.get(change_url(article))))
-    client.post(reverse("admin:articles_article_workflow", args=[article.pk]),
-                {"action": "unpublish", "remark": "撤稿"})  # fmt: skip
+    post_step(client, article, {"action": "unpublish", "remark": "撤稿"})
     version = Version.objects.get_for_object(article).order_by("pk").first()
     url = reverse("admin:articles_article_revision", args=[article.pk, version.pk])
     client.post(url, admin_form_data(client.get(url)))
@@ -445,3 +454,61 @@ def test_role_groups_exist_with_the_three_review_permissions():
     assert {"publish_article", "publish_weeklydigest"} <= codes("终审")
     assert "export_weeklydigest" in codes("导出")
     assert not ArticlePhoto.objects.exists()
+
+
+def test_a_workflow_step_never_writes_back_text_it_loaded_before_another_save():
+    article = make_article(
+        status=Article.Status.REVIEW,
+        review_stage=Article.ReviewStage.FIRST,
+        published_at=None,
+        headline="旧标题",
+    )
+    loaded = Article.objects.get(pk=article.pk)  # the approver's copy
+    Article.objects.filter(pk=article.pk).update(headline="编辑刚改的标题")
+    approve_article(article=loaded, user=make_user(roles=["编辑"]))
+    article.refresh_from_db()
+    assert article.headline == "编辑刚改的标题"
+    assert article.review_stage == Article.ReviewStage.SECOND
+
+
+def test_a_workflow_step_acts_on_the_committed_state_not_a_stale_copy():
+    article = make_article(
+        status=Article.Status.REVIEW,
+        review_stage=Article.ReviewStage.FIRST,
+        published_at=None,
+    )
+    first, second = (
+        Article.objects.get(pk=article.pk),
+        Article.objects.get(pk=article.pk),
+    )
+    approve_article(article=first, user=make_user(roles=["编辑"]))
+    with pytest.raises(PermissionDenied):  # the copy still says 待初审; it is 待复审
+        approve_article(article=second, user=make_user(roles=["编辑"]))
+    article.refresh_from_db()
+    assert article.review_stage == Article.ReviewStage.SECOND
+
+
+def test_a_step_from_a_page_opened_before_another_save_is_refused(client):
+    article = make_article(
+        status=Article.Status.REVIEW,
+        review_stage=Article.ReviewStage.FIRST,
+        published_at=None,
+    )
+    client.force_login(make_user(roles=["编辑"], first_name="赵敏"))
+    seen = article.updated_at.isoformat()
+    other = make_user(roles=["编辑"], username="wangfang", first_name="王芳")
+    article.headline, article.updated_by = "王芳刚改的标题", other
+    article.save()
+    response = client.post(
+        workflow_url(article),
+        {"action": "approve", "seen_updated_at": seen},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "操作被拒绝" in html and "王芳" in html
+    article.refresh_from_db()
+    assert article.review_stage == Article.ReviewStage.FIRST
+    # Without the page's marker (a forged POST), the step is refused too.
+    client.post(workflow_url(article), {"action": "approve"})
+    article.refresh_from_db()
+    assert article.review_stage == Article.ReviewStage.FIRST
