@@ -1,5 +1,6 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.utils.html import escape
 
 from digests.models import WeeklyDigest
 
@@ -20,8 +21,10 @@ class ColumnFeed(Feed):
     def link(self, column):
         return column.get_absolute_url()
 
+    # Feed readers take a description as HTML: plain text is escaped for it first
+    # (a summary typed as `<img onerror=…>` must reach them as text).
     def description(self, column):
-        return column.description or f"{column.name}最新发布"
+        return escape(column.description or f"{column.name}最新发布")
 
     def items(self, column):
         articles = list(
@@ -41,8 +44,8 @@ class ColumnFeed(Feed):
 
     def item_description(self, item):
         if isinstance(item, Article):
-            return item.description()
-        return f"{item.title}({item.issued_on:%Y-%m-%d})"
+            return escape(item.description())
+        return escape(f"{item.title}({item.issued_on:%Y-%m-%d})")
 
     def item_pubdate(self, item):
         return item.published_at

@@ -1,4 +1,5 @@
 import datetime
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
@@ -514,3 +515,14 @@ def test_staff_without_a_preview_right_read_published_articles(client):
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert "预览" not in response.content.decode()
+
+
+def test_feed_descriptions_reach_feed_readers_as_text_never_as_markup(client):
+    article = make_article(summary="<img src=x onerror=alert(1)>摘要")
+    response = client.get(
+        reverse("articles:feed", kwargs={"slug": article.column.slug})
+    )
+    channel = ElementTree.fromstring(response.content).find("channel")
+    [description] = [item.findtext("description") for item in channel.iter("item")]
+    # A feed reader renders this string as HTML: it must still read as the text typed.
+    assert description == "&lt;img src=x onerror=alert(1)&gt;摘要"
