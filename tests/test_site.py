@@ -271,3 +271,11 @@ def test_photos_are_served_with_srcset_size_and_lazy_loading(client):
     assert soup.select_one("figure.photo source")["type"] == "image/webp"
     assert all(image["loading"] == "lazy" for image in images)
     assert images[0]["alt"]
+
+
+def test_a_forged_host_header_gets_the_400_page_not_a_500(client, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["www.cqwx.gov.cn"]
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "evil.example" not in response.content.decode()

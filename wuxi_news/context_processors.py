@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 
 # Font size switch 【字体:大 中 小】, kept in a cookie (see articles.views.PreferencesView).
 FONT_SIZES = {"large": "大", "medium": "中", "small": "小"}
@@ -14,8 +15,12 @@ def reading_prefs(request) -> dict:
 
 
 def site(request):
+    try:
+        canonical_url = request.build_absolute_uri(request.path)
+    except DisallowedHost:  # the 400 page for a forged Host header
+        canonical_url = request.path
     return {
         "site": settings.SITE,
         "prefs": reading_prefs(request),
-        "canonical_url": request.build_absolute_uri(request.path),
+        "canonical_url": canonical_url,
     }
