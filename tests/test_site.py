@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -23,6 +24,7 @@ from tests.factories import (
     make_digest,
     make_person,
     make_photo,
+    make_user,
     place_photo,
 )
 
@@ -279,3 +281,20 @@ def test_a_forged_host_header_gets_the_400_page_not_a_500(client, settings):
     response = client.get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "evil.example" not in response.content.decode()
+
+
+def test_a_refused_request_gets_a_chinese_403_page_with_the_reason(client):
+    client.force_login(make_user(roles=["记者"]))  # no right to export
+    forbidden = client.get(reverse("digests:export", args=[make_digest().pk, "txt"]))
+    assert forbidden.status_code == 403
+    html = forbidden.content.decode()
+    assert "你没有权限" in html and "Forbidden" not in html
+
+
+def test_an_expired_form_gets_a_chinese_page(client):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user(roles=["编辑"]))
+    response = strict.post(reverse("admin:articles_article_add"), {"headline": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "页面已过期" in html and "Forbidden" not in html
