@@ -277,11 +277,6 @@ class ArticleAdmin(
             kwargs["form_kwargs"] = {"user": request.user}
         return kwargs
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.user = request.user  # a class made for this request
-        return form
-
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user

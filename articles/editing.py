@@ -12,6 +12,8 @@
 """
 
 import datetime
+import html
+import re
 
 from django import forms
 from django.contrib import messages
@@ -20,10 +22,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.views.decorators.http import require_POST
 
 from .models import EditLock
@@ -36,6 +39,10 @@ LOCK_TTL = datetime.timedelta(minutes=3)
 STALE_MESSAGE = (
     "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
     "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
+)
+TAKEN_OVER_MESSAGE = (
+    "保存被拒绝:{who}自 {when} 起正在编辑它(接管了编辑)。"
+    "为避免覆盖对方的修改,请先复制你改动的内容,等对方保存后重新打开本页,再把改动加上。"
 )
 STALE_STEP_MESSAGE = (
     "操作被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
@@ -117,11 +124,29 @@ class StaleSaveFormMixin(forms.Form):
         if self.instance.pk and self.instance.updated_at:
             self.initial["seen_updated_at"] = self.instance.updated_at.isoformat()
 
+    user = None  # set per request by the admin (EditingAdminMixin.get_form)
+
     def clean(self):
         cleaned_data = super().clean()
         if self.instance.pk:
             check_not_stale(obj=self.instance, seen=cleaned_data.get("seen_updated_at"))
+            if self.user is not None:
+                check_not_taken_over(obj=self.instance, user=self.user)
         return cleaned_data
+
+
+def check_not_taken_over(*, obj: models.Model, user) -> None:
+    """Refuse a save while someone else holds the lock: whoever took over editing is
+    not overwritten by the page they took it from (the warning promised as much)."""
+    lock = current_lock(obj=obj)
+    if lock is not None and lock.user_id != user.pk:
+        raise ValidationError(
+            TAKEN_OVER_MESSAGE.format(
+                who=display_name(lock.user),
+                when=timezone.localtime(lock.since).strftime("%H:%M"),
+            ),
+            code="locked",
+        )
 
 
 def check_not_stale(
@@ -142,6 +167,41 @@ def check_not_stale(
 # --- The admin side ---
 
 
+def _typed_text(value: str) -> str:
+    """What an editor typed, as text: rich text keeps its paragraph breaks."""
+    if "<" not in value:
+        return value
+    value = re.sub(r"(?i)</p>|<br\s*/?>", "\n", value)
+    return html.unescape(strip_tags(value)).strip()
+
+
+def refused_save_response(request, obj, *, reason: str, admin) -> TemplateResponse:
+    """A save that may not happen: the reason, and what was typed, so nothing is lost."""
+    labels = {}
+    for inline in admin.inlines:
+        labels |= {n: f.label for n, f in inline.form.base_fields.items() if f.label}
+    labels |= {
+        f.name: f.verbose_name
+        for f in obj._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    }
+    typed = []
+    for key, value in request.POST.items():
+        name = key.rsplit("-", 1)[-1]
+        if name not in labels or not value.strip() or value.strip().isdigit():
+            continue
+        typed.append((labels[name], _typed_text(value)))
+    context = {
+        **admin.admin_site.each_context(request),
+        "title": "没有保存",
+        "opts": admin.opts,
+        "original": obj,
+        "reason": reason,
+        "typed": typed,
+    }
+    return TemplateResponse(request, "admin/edit_refused.html", context, status=403)
+
+
 class EditingAdminMixin:
     """Locks, the lock heartbeat and workflow-safe restores for VersionAdmin subclasses."""
 
@@ -155,6 +215,17 @@ class EditingAdminMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
+        if (
+            obj is not None
+            and request.method == "POST"
+            and not self.has_change_permission(request, obj)
+            and self.has_view_permission(request, obj)
+        ):
+            # Typically the item moved on (submitted, reviewed, published) while this
+            # page was open: say why, and hand back everything that was typed.
+            return refused_save_response(
+                request, obj, reason=self.read_only_reason(request, obj), admin=self
+            )
         if obj is not None and request.method == "GET":
             if self.has_change_permission(request, obj):
                 self._open_for_editing(request, obj)
@@ -172,6 +243,11 @@ class EditingAdminMixin:
 
     def read_only_reason(self, request, obj) -> str:
         return f"你只能查看{self.lock_noun},不能修改。"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
 
     def _open_for_editing(self, request, obj) -> None:
         lock = current_lock(obj=obj)
@@ -210,7 +286,16 @@ class EditingAdminMixin:
         if obj is None:
             raise Http404
         if not self.has_change_permission(request, obj):
-            raise PermissionDenied
+            if not self.has_view_permission(request, obj):
+                raise PermissionDenied
+            # The item moved on under the open page: tell its editor at once.
+            return JsonResponse(
+                {
+                    "held": False,
+                    "message": self.read_only_reason(request, obj)
+                    + "你现在保存会被拒绝;请先复制你的改动。",
+                }
+            )
         if request.POST.get("op") == "release":
             try:
                 since = parse_datetime(request.POST.get("token", "") or "")

@@ -27,7 +27,6 @@ def preselect_column(form: forms.ModelForm) -> None:
 class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
     """The article, and the workflow button pressed with it (saved first, then acted)."""
 
-    user = None  # set per request by the admin
     workflow = None
 
     class Meta:

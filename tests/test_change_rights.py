@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image
 from reversion.models import Version
 
-from articles.models import Article
+from articles.models import Article, EditLock
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     make_appointment,
@@ -47,6 +47,7 @@ def forged_post(role: str, url: str, **changes):
     chief = Client()
     chief.force_login(make_user(superuser=True, roles=[]))
     data = admin_form_data(chief.get(url), **changes)
+    EditLock.objects.all().delete()  # the chief only looked: nobody is editing
     client = Client()
     user = make_user(roles=[role], first_name=f"{role}甲")
     client.force_login(user)

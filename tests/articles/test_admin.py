@@ -236,8 +236,9 @@ def test_a_stale_save_is_refused_and_the_newer_text_is_kept(client):
     client.force_login(first)
     stale = admin_form_data(client.get(change_url(article)), body="<p>甲的修改。</p>")
 
-    client.force_login(second)
-    fresh = admin_form_data(client.get(change_url(article)), body="<p>乙的修改。</p>")
+    client.force_login(second)  # the first page was left open: 乙 takes over
+    page = client.get(change_url(article) + "?takeover=1")
+    fresh = admin_form_data(page, body="<p>乙的修改。</p>")
     assert client.post(change_url(article), fresh).status_code == 302
 
     client.force_login(first)

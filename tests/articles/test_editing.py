@@ -4,6 +4,7 @@ read-only view shows photos as readers see them."""
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,8 +197,12 @@ class TestLocks:
         client.force_login(make_user(roles=["记者"]))
         client.get(change_url(article))
         assert current_lock(obj=article) is None
-        assert client.post(lock_url(article), {"op": "beat"}).status_code == 403
+        beat = client.post(lock_url(article), {"op": "beat"})
+        assert beat.status_code == 200 and beat.json()["held"] is False
+        assert current_lock(obj=article) is None
         assert client.get(lock_url(article)).status_code == 405
+        client.force_login(make_user(roles=[], is_staff=True))  # may not even look
+        assert client.post(lock_url(article), {"op": "beat"}).status_code == 403
 
 
 def test_the_read_only_view_shows_photos_as_readers_see_them(client):
@@ -280,3 +285,60 @@ def test_a_new_article_starts_in_the_usual_column(client):
     client.force_login(make_user(roles=["记者"]))
     form = client.get(reverse("admin:articles_article_add")).context["adminform"].form
     assert form["column"].value() == column.pk
+
+
+class TestNothingTypedIsLostWhenTheArticleMovesOn:
+    def test_whoever_takes_over_is_not_overwritten_by_the_page_they_took_it_from(
+        self,
+    ):
+        article = draft(headline="原标题")
+        first, second = Client(), Client()
+        first.force_login(make_user(roles=["记者"], first_name="李明"))
+        second.force_login(make_user(roles=["编辑"], first_name="王芳"))
+        first_page = first.get(change_url(article))
+        second_page = second.get(change_url(article) + "?takeover=1")
+        refused = first.post(
+            change_url(article), admin_form_data(first_page, headline="李明的标题")
+        )
+        assert refused.status_code == 200  # the form again, with what was typed
+        html = refused.content.decode()
+        assert "王芳" in html and "接管了编辑" in html and "李明的标题" in html
+        saved = second.post(
+            change_url(article), admin_form_data(second_page, headline="王芳的标题")
+        )
+        assert saved.status_code == 302
+        article.refresh_from_db()
+        assert article.headline == "王芳的标题"
+
+    def test_a_save_after_the_article_moved_on_says_why_and_hands_back_the_text(
+        self, client
+    ):
+        article = draft()
+        reporter = make_user(roles=["记者"], first_name="李明")
+        client.force_login(reporter)
+        page = client.get(change_url(article))
+        article.status, article.review_stage = "review", Article.ReviewStage.FIRST
+        article.save()  # submitted from another tab
+        response = client.post(
+            change_url(article),
+            admin_form_data(page, body="<p>原文。</p><p>刚写好的一段,不能丢。</p>"),
+        )
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert "这篇稿件正在待初审" in html
+        assert "刚写好的一段,不能丢。" in html
+        assert "Forbidden" not in html
+        article.refresh_from_db()
+        assert "不能丢" not in article.body
+
+    def test_the_open_page_hears_at_its_next_beat_that_the_article_moved_on(
+        self, client
+    ):
+        article = draft()
+        client.force_login(make_user(roles=["记者"], first_name="李明"))
+        client.get(change_url(article))
+        article.status, article.review_stage = "review", Article.ReviewStage.FIRST
+        article.save()
+        state = client.post(lock_url(article), {"op": "beat"}).json()
+        assert state["held"] is False
+        assert "待初审" in state["message"] and "保存会被拒绝" in state["message"]

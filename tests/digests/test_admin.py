@@ -345,7 +345,8 @@ def test_a_stale_digest_save_is_refused(client):
     client.force_login(make_user(roles=["编辑"]))
     stale = admin_form_data(client.get(change_url(digest)), title="甲的标题")
     client.force_login(make_user(roles=["编辑"], first_name="乙"))
-    fresh = admin_form_data(client.get(change_url(digest)), title="乙的标题")
+    page = client.get(change_url(digest) + "?takeover=1")  # 甲's page was left open
+    fresh = admin_form_data(page, title="乙的标题")
     assert client.post(change_url(digest), fresh).status_code == 302
     response = client.post(change_url(digest), stale)
     # Posted by 乙 again from the old page: still refused, and names who saved.
