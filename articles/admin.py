@@ -13,14 +13,10 @@ from django.views.decorators.http import require_POST
 import media.admin
 from media.models import Photo
 from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin, revision
+from wuxi_news.stale import STALE_STEP_MESSAGE, check_not_stale
 
 from .body import block_text
-from .editing import (
-    STALE_STEP_MESSAGE,
-    EditingAdminMixin,
-    check_not_stale,
-    release_lock,
-)
+from .editing import EditingAdminMixin, release_lock
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
 from .models import Article, ArticlePhoto, Column
 from .services import (

@@ -5,8 +5,8 @@
   The open page keeps its lock alive with a heartbeat and gives it back when it is
   left; saving and every workflow action release it. A lock whose page stopped
   beating for `LOCK_TTL` means nothing, so a warning always reflects real activity.
-- **Stale saves.** A form carries the `updated_at` it was opened with; a save from a
-  page opened before someone else's save is refused, naming them (no silent overwrite).
+- **Stale saves** (`wuxi_news/stale.py`, shared with photos and officials), and a save
+  while someone else holds the lock (whoever took over is not overwritten), are refused.
 - **Workflow-safe restores.** Restoring a revision brings back content, never an old
   publication state.
 """
@@ -15,7 +15,6 @@ import datetime
 import html
 import re
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
@@ -29,6 +28,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, strip_tags
 from django.views.decorators.http import require_POST
 
+from wuxi_news.staff import display_name
+from wuxi_news.stale import StaleSaveFormMixin
+
 from .models import EditLock
 
 # The page beats every HEARTBEAT; a lock without a beat for LOCK_TTL is over. Browsers
@@ -36,24 +38,10 @@ from .models import EditLock
 HEARTBEAT = datetime.timedelta(seconds=30)
 LOCK_TTL = datetime.timedelta(minutes=3)
 
-STALE_MESSAGE = (
-    "保存被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
-    "为避免覆盖对方的修改,请先复制你改动的内容,重新打开本页,再把改动加上。"
-)
 TAKEN_OVER_MESSAGE = (
     "保存被拒绝:{who}自 {when} 起正在编辑它(接管了编辑)。"
     "为避免覆盖对方的修改,请先复制你改动的内容,等对方保存后重新打开本页,再把改动加上。"
 )
-STALE_STEP_MESSAGE = (
-    "操作被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
-    "请重新打开本页,看过最新内容后再操作。"
-)
-
-
-def display_name(user) -> str:
-    """The name printed for a staff member: their real name, else the login."""
-    return (user.get_full_name() or user.get_username()).strip()
-
 
 # --- Locks ---
 
@@ -111,27 +99,15 @@ def release_lock(
 # --- Stale saves ---
 
 
-class StaleSaveFormMixin(forms.Form):
-    """Refuses a save from a form opened before someone else's save.
-
-    The model must have `updated_at` and `updated_by`.
-    """
-
-    seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.updated_at:
-            self.initial["seen_updated_at"] = self.instance.updated_at.isoformat()
+class EditingFormMixin(StaleSaveFormMixin):
+    """A change form that refuses stale saves and saves while someone else edits."""
 
     user = None  # set per request by the admin (EditingAdminMixin.get_form)
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk:
-            check_not_stale(obj=self.instance, seen=cleaned_data.get("seen_updated_at"))
-            if self.user is not None:
-                check_not_taken_over(obj=self.instance, user=self.user)
+        if self.instance.pk and self.user is not None:
+            check_not_taken_over(obj=self.instance, user=self.user)
         return cleaned_data
 
 
@@ -146,21 +122,6 @@ def check_not_taken_over(*, obj: models.Model, user) -> None:
                 when=timezone.localtime(lock.since).strftime("%H:%M"),
             ),
             code="locked",
-        )
-
-
-def check_not_stale(
-    *, obj: models.Model, seen: str | None, message: str = STALE_MESSAGE
-) -> None:
-    """Refuse to act on `obj` from a page opened (`seen`: its `updated_at` then) before
-    someone else's save; a page that sent no marker is refused too."""
-    current = type(obj).objects.select_related("updated_by").filter(pk=obj.pk).first()
-    if current and current.updated_at.isoformat() != (seen or ""):
-        who = current.updated_by
-        when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
-        raise ValidationError(
-            message.format(who=display_name(who) if who else "其他人", when=when),
-            code="stale",
         )
 
 

@@ -11,7 +11,7 @@ from media.forms import PhotoUploadField, credit_from_photographer
 from media.models import Photo
 from people.models import Person
 
-from .editing import StaleSaveFormMixin
+from .editing import EditingFormMixin
 from .models import Article, ArticlePhoto, Column
 from .services import available_actions, photo_locked_by
 
@@ -24,7 +24,7 @@ def preselect_column(form: forms.ModelForm) -> None:
             form.initial["column"] = column.pk
 
 
-class ArticleForm(StaleSaveFormMixin, forms.ModelForm):
+class ArticleForm(EditingFormMixin, forms.ModelForm):
     """The article, and the workflow button pressed with it (saved first, then acted)."""
 
     workflow = None

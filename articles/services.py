@@ -7,8 +7,8 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
 from media.models import Photo
+from wuxi_news.staff import display_name
 
-from .editing import display_name
 from .models import Article, Column, Review
 
 

@@ -3,14 +3,14 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from articles.editing import StaleSaveFormMixin
+from articles.editing import EditingFormMixin
 from articles.forms import preselect_column
 from articles.models import Article
 
 from .models import WeeklyDigest
 
 
-class WeeklyDigestForm(StaleSaveFormMixin, forms.ModelForm):
+class WeeklyDigestForm(EditingFormMixin, forms.ModelForm):
     class Meta:
         model = WeeklyDigest
         # Status and publication time change only through the publish button.

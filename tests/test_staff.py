@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from articles.services import approve_article, display_name, submit_article
+from articles.services import approve_article, submit_article
 from tests.admin_forms import with_overrides
 from tests.factories import make_article, make_user
-from wuxi_news.staff import EDITORIAL_GROUPS
+from wuxi_news.staff import EDITORIAL_GROUPS, display_name
 
 pytestmark = pytest.mark.django_db
 

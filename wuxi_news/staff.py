@@ -22,6 +22,11 @@ NAME_REQUIRED = "请填写姓名:{who}的姓名会印在稿件和审核记录上
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
+def display_name(user) -> str:
+    """The name printed for a staff member: their real name, else the login."""
+    return (user.get_full_name() or user.get_username()).strip()
+
+
 def normalize_name(name: str) -> str:
     """Fold white space; a Chinese name is written without one (“吴 丹” → “吴丹”)."""
     return _SPACE_BETWEEN_HAN.sub("", " ".join(name.split()))
