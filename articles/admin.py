@@ -100,6 +100,7 @@ class ArticlePhotoInline(admin.StackedInline):
                     ("credit_role", "credit_name", "photographer"),
                     "alt_text",
                     ("after_paragraph", "order"),
+                    "photo_seen",
                 ]
             },
         )

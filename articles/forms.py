@@ -10,6 +10,7 @@ from django.utils import timezone
 from media.forms import PhotoUploadField, credit_from_photographer
 from media.models import Photo
 from people.models import Person
+from wuxi_news.stale import check_not_stale
 
 from .editing import EditingFormMixin
 from .models import Article, ArticlePhoto, Column
@@ -104,6 +105,9 @@ class ArticlePhotoForm(forms.ModelForm):
         help_text="供读屏软件朗读的画面描述;留空则使用图片说明。",
     )
 
+    # The placed photo's `updated_at` when the page was opened (see `clean`).
+    photo_seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = ArticlePhoto
         fields = ["after_paragraph", "order"]
@@ -114,6 +118,7 @@ class ArticlePhotoForm(forms.ModelForm):
         photo = self.instance.photo if self.instance.photo_id else None
         if photo is not None:
             self.initial.setdefault("existing", photo.pk)
+            self.initial["photo_seen"] = photo.updated_at.isoformat()
             for name in PHOTO_FIELDS:
                 value = getattr(photo, name)
                 self.initial.setdefault(
@@ -138,6 +143,10 @@ class ArticlePhotoForm(forms.ModelForm):
         credit_from_photographer(cleaned_data)
         if existing is not None and self._changes_photo(existing, cleaned_data):
             self._check_photo_may_change(existing)
+            if existing.pk == self.instance.photo_id:
+                # The photo library (or another article) may have changed the photo
+                # since this page was opened: its old caption must not be written back.
+                check_not_stale(obj=existing, seen=cleaned_data.get("photo_seen"))
         photo = existing or Photo()
         if image:
             photo.image = image

@@ -65,7 +65,7 @@ class PhotoAdmin(DiskFullAdminMixin, GuardedVersionAdmin):
     readonly_fields = ["thumbnail", "width", "height"]
     fields = [
         "image", "thumbnail", "caption", "credit_role", "credit_name", "photographer",
-        "alt_text", "is_sample", "width", "height",
+        "alt_text", "is_sample", "width", "height", "seen_updated_at",
     ]  # fmt: skip
 
     @admin.display(description="缩略图")

@@ -1,5 +1,7 @@
 from django import forms
 
+from wuxi_news.stale import StaleSaveFormMixin
+
 from .models import Photo
 from .uploads import clean_photo_upload
 
@@ -25,7 +27,7 @@ def credit_from_photographer(cleaned_data: dict) -> None:
         cleaned_data["credit_name"] = photographer.name
 
 
-class PhotoForm(forms.ModelForm):
+class PhotoForm(StaleSaveFormMixin, forms.ModelForm):
     image = PhotoUploadField(
         label="图片文件",
         required=False,

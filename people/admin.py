@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin
 
-from .forms import AppointmentFormSet
+from .forms import AppointmentFormSet, PersonForm
 from .models import Appointment, Organization, Person, Position
 
 if not reversion.is_registered(Appointment):
@@ -48,7 +48,8 @@ class PersonAdmin(FinalStateVersionAdmin):
     search_fields = ["name", "note", "appointments__position__title"]
     list_filter = ["appointments__position__organization"]
     inlines = [AppointmentInline]
-    fields = ["name", "note", "bio"]
+    form = PersonForm
+    fields = ["name", "note", "bio", "seen_updated_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_appointments()

@@ -1,6 +1,16 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from wuxi_news.stale import StaleSaveFormMixin
+
+from .models import Person
+
+
+class PersonForm(StaleSaveFormMixin, forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["name", "note", "bio"]
+
 
 class AppointmentFormSet(forms.BaseInlineFormSet):
     """Rows submitted together are checked against each other too, not only the database."""

@@ -126,6 +126,7 @@ class Person(models.Model):
     )
     bio = models.TextField("简介", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = PersonQuerySet.as_manager()
 

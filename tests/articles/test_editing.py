@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from articles.editing import LOCK_TTL, current_lock
 from articles.models import Article, EditLock
+from media.models import Photo
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     make_article,
@@ -342,3 +343,40 @@ class TestNothingTypedIsLostWhenTheArticleMovesOn:
         state = client.post(lock_url(article), {"op": "beat"}).json()
         assert state["held"] is False
         assert "待初审" in state["message"] and "保存会被拒绝" in state["message"]
+
+
+class TestThePhotoLibraryAndTheArticleForm:
+    def setup_article(self, client):
+        article = draft()
+        photo = make_photo(caption="原说明。", credit_name="李明")
+        place_photo(article, photo)
+        client.force_login(make_user(roles=["记者"], first_name="李明"))
+        page = client.get(change_url(article))
+        Photo.objects.filter(pk=photo.pk).update(
+            caption="图片库里改过的说明。", updated_at=timezone.now()
+        )  # another editor, in the photo library, after the page was opened
+        return article, photo, page
+
+    def test_an_outdated_page_never_writes_back_the_old_caption(self, client):
+        article, photo, page = self.setup_article(client)
+        response = client.post(
+            change_url(article), admin_form_data(page, headline="只改了标题")
+        )
+        assert response.status_code == 200  # refused, the typing kept, told why
+        assert "保存被拒绝" in response.content.decode()
+        assert "只改了标题" in response.content.decode()
+        photo.refresh_from_db()
+        assert photo.caption == "图片库里改过的说明。"
+        fresh = admin_form_data(client.get(change_url(article)), headline="只改了标题")
+        assert client.post(change_url(article), fresh).status_code == 302
+        photo.refresh_from_db()
+        assert photo.caption == "图片库里改过的说明。"
+
+    def test_changing_the_photo_from_an_outdated_page_is_refused(self, client):
+        article, photo, page = self.setup_article(client)
+        data = admin_form_data(page, **{"placements-0-caption": "记者的新说明。"})
+        response = client.post(change_url(article), data)
+        assert response.status_code == 200
+        assert "保存被拒绝" in response.content.decode()
+        photo.refresh_from_db()
+        assert photo.caption == "图片库里改过的说明。"

@@ -9,6 +9,7 @@ from PIL import ExifTags, Image, ImageCms, ImageFile, PngImagePlugin
 
 from media.models import Photo
 from media.uploads import clean_photo_upload
+from tests.admin_forms import admin_form_data
 from tests.factories import make_photo, make_user
 
 
@@ -163,7 +164,12 @@ def test_editing_a_photo_is_kept_as_a_revision(client):
     client.force_login(user)
     client.post(
         reverse("admin:media_photo_change", args=[photo.pk]),
-        {"caption": "新说明", "credit_role": "记者", "credit_name": "吴丹"},
+        {
+            "caption": "新说明",
+            "credit_role": "记者",
+            "credit_name": "吴丹",
+            "seen_updated_at": photo.updated_at.isoformat(),  # the page's marker
+        },
     )
     versions = Version.objects.get_for_object(photo)
     assert versions.count() == 1
@@ -337,3 +343,18 @@ def test_a_multi_picture_jpeg_from_a_phone_is_stored_as_its_first_frame():
         red, green, blue = image.getpixel((5, 5))
         assert red > 200 and blue < 60
     assert cleaned.name.endswith(".jpg")
+
+
+@pytest.mark.django_db
+def test_a_stale_photo_save_is_refused_and_the_newer_caption_kept(client):
+    photo = make_photo(caption="原说明。", alt_text="")
+    url = reverse("admin:media_photo_change", args=[photo.pk])
+    client.force_login(make_user(roles=["记者"]))
+    stale = admin_form_data(client.get(url), credit_name="李明")
+    fresh = admin_form_data(client.get(url), alt_text="会场全景")
+    assert client.post(url, fresh).status_code == 302
+    response = client.post(url, stale)
+    assert response.status_code == 200
+    assert "保存被拒绝" in response.content.decode()
+    photo.refresh_from_db()
+    assert photo.alt_text == "会场全景"

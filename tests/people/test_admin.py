@@ -143,3 +143,17 @@ def test_saving_an_appointment_on_its_own_keeps_a_revision(editor_client):
     assert editor_client.post(url, data).status_code == 302
     version = Version.objects.get_for_object(appointment).get()
     assert version.field_dict["ended_on"] == datetime.date(2024, 6, 30)
+
+
+def test_a_stale_save_of_an_official_is_refused_and_the_newer_note_kept(client):
+    person = make_person(name="王中")
+    url = reverse("admin:people_person_change", args=[person.pk])
+    client.force_login(make_user(roles=["编辑"]))
+    stale = admin_form_data(client.get(url), bio="简介。")
+    fresh = admin_form_data(client.get(url), note="县长")
+    assert client.post(url, fresh).status_code == 302
+    response = client.post(url, stale)
+    assert response.status_code == 200
+    assert "保存被拒绝" in response.content.decode()
+    person.refresh_from_db()
+    assert (person.note, person.bio) == ("县长", "")
