@@ -163,6 +163,20 @@ def test_the_admin_scripts_read_chinese(client, db):
         assert json.dumps(text)[1:-1] in catalog  # the catalog is ASCII-escaped JSON
 
 
+def _js_catalog(client) -> dict:
+    text = client.get(reverse("admin:jsi18n")).content.decode()
+    return json.loads(re.search(r"const newcatalog = (\{.*?\});\n", text, re.S)[1])
+
+
+def test_the_date_pickers_weekday_letters_read_chinese(client, db):
+    client.force_login(make_user(roles=("编辑",), first_name="王芳"))
+    catalog = _js_catalog(client)
+    days = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    letters = [catalog.get(f"one letter {day}\x04{day[0]}") for day in days]
+    assert letters == ["日", "一", "二", "三", "四", "五"]
+    assert catalog.get("one letter Saturday\x04S") == "六"
+
+
 def test_the_export_page_cancel_button_reads_chinese(client, seeded):
     client.force_login(make_user(roles=("编辑", "导出"), first_name="王芳"))
     response = client.post(
@@ -263,16 +277,19 @@ def test_admin_templates_say_you_not_the_formal_you():
 
 
 def _po_entries(path: Path):
-    """(msgid, msgstr) of each singular entry in a .po file."""
+    """(msgid, msgstr) of each singular entry in a .po file; an entry with a context
+    (msgctxt) is keyed as gettext keys it, context and msgid joined by \\x04."""
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        fields = dict(re.findall(r'^(msgid|msgstr) ((?:".*"\n?)+)', block, re.M))
+        fields = dict(
+            re.findall(r'^(msgctxt|msgid|msgstr) ((?:".*"\n?)+)', block, re.M)
+        )
         if fields.get("msgid") and "msgstr" in fields:
-            msgid, msgstr = (
-                "".join(re.findall(r'"(.*)"', fields[key])).replace('\\"', '"')
-                for key in ("msgid", "msgstr")
+            context, msgid, msgstr = (
+                "".join(re.findall(r'"(.*)"', fields.get(key, ""))).replace('\\"', '"')
+                for key in ("msgctxt", "msgid", "msgstr")
             )
             if msgid:
-                yield msgid, msgstr
+                yield (f"{context}\x04{msgid}" if context else msgid), msgstr
 
 
 @pytest.mark.parametrize("domain", ["django", "djangojs"])
