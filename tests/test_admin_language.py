@@ -177,6 +177,18 @@ def test_the_date_pickers_weekday_letters_read_chinese(client, db):
     assert catalog.get("one letter Saturday\x04S") == "六"
 
 
+def test_the_header_greets_the_editor_by_name_without_a_stray_full_stop(client, db):
+    client.force_login(make_user(roles=("记者",), first_name="李明"))
+    for url in (reverse("admin:index"), reverse("admin:articles_article_changelist")):
+        soup = BeautifulSoup(client.get(url).text, "html.parser")
+        tools = soup.select_one("#user-tools")
+        greeting = "".join(
+            node.get_text() if hasattr(node, "get_text") else str(node)
+            for node in tools.contents[: tools.contents.index(tools.strong) + 2]
+        )
+        assert greeting.strip() == "欢迎，李明"
+
+
 def test_the_export_page_cancel_button_reads_chinese(client, seeded):
     client.force_login(make_user(roles=("编辑", "导出"), first_name="王芳"))
     response = client.post(
