@@ -2,6 +2,7 @@ import datetime
 import io
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -512,3 +513,23 @@ def test_a_step_from_a_page_opened_before_another_save_is_refused(client):
     client.post(workflow_url(article), {"action": "approve"})
     article.refresh_from_db()
     assert article.review_stage == Article.ReviewStage.FIRST
+
+
+def test_list_shows_and_filters_the_creators_name_not_their_login(client):
+    reporter = make_user(roles=["记者"], username="reporter", first_name="李明")
+    make_article(headline="李明的稿", created_by=reporter)
+    client.force_login(make_user(roles=["编辑"], first_name="王芳"))
+    response = client.get(reverse("admin:articles_article_changelist"))
+    cells = [cell.get_text(strip=True) for cell in _first_row(response.text)]
+    assert "李明" in cells and "reporter" not in cells
+    [creators] = [
+        spec for spec in response.context["cl"].filter_specs if spec.title == "创建人"
+    ]
+    labels = [label for _, label in creators.lookup_choices]
+    assert "李明" in labels and "王芳" in labels
+    assert not {"reporter", "user"} & {label.rstrip("0123456789") for label in labels}
+
+
+def _first_row(html):
+    row = BeautifulSoup(html, "html.parser").select("#result_list tbody tr")[0]
+    return row.select("th, td")
