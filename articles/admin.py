@@ -224,7 +224,12 @@ class ArticleAdmin(
                 "定时发布({})",
                 timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M"),
             )
+        if (reason := article.return_reason) is not None:
+            return format_html('<span title="退回原因:{}">已退回</span>', reason)
         return article.get_status_display()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_last_review()
 
     @admin.display(description="创建人", ordering="created_by__first_name")
     def creator(self, article):

@@ -5,12 +5,14 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, ArticlePhoto
-from articles.services import approve_article
+from articles.services import approve_article, return_article, submit_article
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     add_item,
@@ -533,3 +535,37 @@ def test_list_shows_and_filters_the_creators_name_not_their_login(client):
 def _first_row(html):
     row = BeautifulSoup(html, "html.parser").select("#result_list tbody tr")[0]
     return row.select("th, td")
+
+
+def _returned_draft(reason: str) -> Article:
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    submit_article(article=article, user=make_user(roles=["记者"], first_name="李明"))
+    return_article(
+        article=article,
+        user=make_user(roles=["编辑"], first_name="王芳"),
+        reason=reason,
+    )
+    return article
+
+
+def test_list_marks_a_returned_draft_with_its_reason_in_fixed_queries(client):
+    client.force_login(make_user(roles=["编辑"], first_name="王芳"))
+    url = reverse("admin:articles_article_changelist")
+    returned = _returned_draft("导语太长,请压缩到两句。")
+    fresh = make_article(status=Article.Status.DRAFT, published_at=None)
+    html = client.get(url).text
+    rows = BeautifulSoup(html, "html.parser").select("#result_list tbody tr")
+    by_headline = {row.th.get_text(strip=True): row for row in rows}
+    state = by_headline[returned.headline].select_one("td.field-workflow_state")
+    assert state.get_text(strip=True) == "已退回"
+    assert state.select_one("[title]")["title"] == "退回原因:导语太长,请压缩到两句。"
+    fresh_state = by_headline[fresh.headline].select_one("td.field-workflow_state")
+    assert fresh_state.get_text(strip=True) == "草稿"
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(3):
+        _returned_draft(f"第{n}次退回。")
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(more) == len(few)
