@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from reversion.models import Version
 
 from articles.models import Article, ArticlePhoto
 from articles.services import approve_article, return_article, submit_article
@@ -569,3 +570,34 @@ def test_list_marks_a_returned_draft_with_its_reason_in_fixed_queries(client):
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(more) == len(few)
+
+
+def test_each_workflow_revision_is_named_after_the_step_it_took(client):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    later = (timezone.localtime() + datetime.timedelta(days=2)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    steps = [
+        {"action": "submit"},
+        {"action": "return", "remark": "请补充来源。"},
+        {"action": "submit"},
+        {"action": "approve"},
+        {"action": "approve"},
+        {"action": "approve"},
+        {"action": "unpublish"},
+        {"action": "submit"},
+        {"action": "approve"},
+        {"action": "approve"},
+        {"action": "approve", "publish_at": later},
+    ]
+    for step in steps:
+        post_step(client, article, step)
+    comments = [
+        version.revision.get_comment()
+        for version in reversed(Version.objects.get_for_object(article))
+    ]
+    assert comments == [
+        "提交审核", "退回修改", "提交审核", "初审通过", "复审通过", "终审签发",
+        "撤销发布", "提交审核", "初审通过", "复审通过", "定时发布",
+    ]  # fmt: skip
