@@ -1,5 +1,6 @@
 import datetime
 import io
+import json
 
 import pytest
 from bs4 import BeautifulSoup
@@ -601,3 +602,12 @@ def test_each_workflow_revision_is_named_after_the_step_it_took(client):
         "提交审核", "退回修改", "提交审核", "初审通过", "复审通过", "终审签发",
         "撤销发布", "提交审核", "初审通过", "复审通过", "定时发布",
     ]  # fmt: skip
+
+
+def test_the_body_editor_speaks_chinese_and_names_itself_without_the_field_id(client):
+    client.force_login(make_user(roles=["记者"]))
+    soup = BeautifulSoup(client.get(add_url()).text, "html.parser")
+    config = json.loads(soup.select_one("textarea#id_body")["data-config"])
+    assert config["language"] == config["defaultLanguage"] == "zh-cn"
+    assert "elementspath" in config["removePlugins"].split(",")  # only tag names
+    assert config["title"] == config["applicationTitle"] == "正文编辑器"
