@@ -148,11 +148,55 @@ def test_the_login_protection_section_reads_chinese(client, seeded):
     index = visible_text(client.get(reverse("admin:index")).text)
     assert "登录保护" in index
     assert "AXES" not in index.upper()
-    for model in ("accessattempt", "accessfailurelog", "accesslog"):
+    for model in ("accessattempt", "accesslog"):
         page = client.get(reverse(f"admin:axes_{model}_changelist")).text
         assert english_words(page, usernames=data_words()) == set(), model
     attempt = client.get(reverse("admin:axes_accessattempt_changelist")).text
     assert "还可尝试 3 次" in attempt and "状态" in attempt
+
+
+def test_a_login_attempt_shows_who_from_where_when_and_whether_locked(client, db):
+    attempt = AccessAttempt.objects.create(
+        username="reporter",
+        ip_address="10.0.0.8",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+        http_accept="text/html,application/xhtml+xml",
+        path_info="/admin/login/",
+        get_data="next=/admin/",
+        post_data="csrfmiddlewaretoken=abc123\npassword=********\nnext=",
+        failures_since_start=5,
+    )
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    for url in (
+        reverse("admin:axes_accessattempt_change", args=[attempt.pk]),
+        reverse("admin:axes_accessattempt_changelist"),
+    ):
+        text = visible_text(client.get(url).text)
+        assert "reporter" in text and "10.0.0.8" in text and "已锁定" in text, url
+        for raw in ("csrfmiddlewaretoken", "password", "Mozilla", "text/html"):
+            assert raw not in text, (url, raw)
+        assert english_words(text, usernames={"reporter"}) == set(), url
+    page = visible_text(
+        client.get(reverse("admin:axes_accessattempt_change", args=[attempt.pk])).text
+    )
+    assert "失败次数" in page and "5" in page
+
+
+def test_the_login_protection_section_has_no_empty_failure_log(client, db):
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    index = client.get(reverse("admin:index")).text
+    assert "/admin/axes/accessfailurelog/" not in index
+    assert client.get("/admin/axes/accessfailurelog/").status_code == 404
+
+
+def test_the_lockout_page_sends_staff_to_login_protection_not_a_command(client, db):
+    for _ in range(5):
+        response = client.post(
+            reverse("admin:login"), {"username": "reporter", "password": "wrong-pw-1"}
+        )
+    text = visible_text(response.text)
+    assert "登录保护" in text
+    assert "manage.py" not in text and "axes_reset" not in text
 
 
 def test_the_admin_scripts_read_chinese(client, db):
