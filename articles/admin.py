@@ -1,3 +1,5 @@
+from operator import itemgetter
+
 import reversion
 from csp.decorators import csp_update
 from django.contrib import admin, messages
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 import media.admin
 from media.models import Photo
 from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin, revision
+from wuxi_news.staff import display_name
 from wuxi_news.stale import STALE_STEP_MESSAGE, check_not_stale
 
 from .body import block_text
@@ -166,6 +169,16 @@ class ArticlePhotoInline(admin.StackedInline):
         )
 
 
+class CreatorFilter(admin.RelatedFieldListFilter):
+    """创建人 by 姓名, not by login."""
+
+    def field_choices(self, field, request, model_admin):
+        users = field.related_model._default_manager.all()
+        return sorted(
+            ((user.pk, display_name(user)) for user in users), key=itemgetter(1)
+        )
+
+
 @admin.register(Article)
 class ArticleAdmin(
     media.admin.DiskFullAdminMixin, EditingAdminMixin, FinalStateVersionAdmin
@@ -177,10 +190,11 @@ class ArticleAdmin(
     workflow_fields = ("status", "review_stage", "published_at")
     draft_state = {"status": "draft", "review_stage": "", "published_at": None}
     list_display = [
-        "headline", "column", "news_on", "workflow_state", "published_at", "created_by",
+        "headline", "column", "news_on", "workflow_state", "published_at", "creator",
     ]  # fmt: skip
     list_filter = [
-        "status", "review_stage", "column", "news_on", "created_by", "officials",
+        "status", "review_stage", "column", "news_on", ("created_by", CreatorFilter),
+        "officials",
     ]  # fmt: skip
     search_fields = ["headline", "body"]
     list_select_related = ["column", "created_by"]
@@ -207,7 +221,16 @@ class ArticleAdmin(
                 "定时发布({})",
                 timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M"),
             )
+        if (reason := article.return_reason) is not None:
+            return format_html('<span title="退回原因:{}">已退回</span>', reason)
         return article.get_status_display()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_last_review()
+
+    @admin.display(description="创建人", ordering="created_by__first_name")
+    def creator(self, article):
+        return display_name(article.created_by) if article.created_by else "—"
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (

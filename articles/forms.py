@@ -14,7 +14,7 @@ from wuxi_news.stale import check_not_stale
 
 from .editing import EditingFormMixin
 from .models import Article, ArticlePhoto, Column
-from .services import available_actions, photo_locked_by
+from .services import STAGE_ACTIONS, available_actions, photo_locked_by
 
 
 def preselect_column(form: forms.ModelForm) -> None:
@@ -244,7 +244,15 @@ class WorkflowForm(forms.Form):
 
     @property
     def label(self) -> str:
-        return dict(self.fields["action"].choices)[self.cleaned_data["action"]]
+        """The step the button takes on this article, named as the review trail has it."""
+        action = self.cleaned_data["action"]
+        stage = self.article.review_stage if self.article else ""
+        if action != "approve" or stage not in STAGE_ACTIONS:
+            return dict(self.fields["action"].choices)[action]
+        when = self.cleaned_data.get("publish_at") or self.article.published_at
+        if stage == Article.ReviewStage.FINAL and when and when > timezone.now():
+            return "定时发布"
+        return STAGE_ACTIONS[stage].label
 
     def clean_publish_at(self):
         value = self.cleaned_data.get("publish_at")

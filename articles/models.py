@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import F, Q, Window
+from django.db.models import F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -100,6 +100,16 @@ class ArticleQuerySet(models.QuerySet):
             )
             .filter(row__lte=count)
             .newest_first()
+        )
+
+    def with_last_review(self):
+        """Each article's latest review step and remark, for lists (no query per row)."""
+        latest = Review.objects.filter(article=OuterRef("pk")).order_by(
+            "-created_at", "-pk"
+        )
+        return self.annotate(
+            last_review_action=Subquery(latest.values("action")[:1]),
+            last_review_remark=Subquery(latest.values("remark")[:1]),
         )
 
     def search(self, query: str):
@@ -230,6 +240,18 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk})
+
+    @property
+    def return_reason(self) -> str | None:
+        """Why a draft was sent back, if its last review step was a return."""
+        if self.status != self.Status.DRAFT:
+            return None
+        if hasattr(self, "last_review_action"):  # with_last_review()
+            action, remark = self.last_review_action, self.last_review_remark
+        else:
+            last = self.reviews.order_by("-created_at", "-pk").first()
+            action, remark = (last.action, last.remark) if last else (None, "")
+        return remark if action == Review.Action.RETURN else None
 
     @property
     def is_published(self) -> bool:

@@ -16,6 +16,7 @@ from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm
 from .models import Brief, DigestItem, WeeklyDigest
 from .services import (
+    briefs_outside_week,
     can_see_unpublished_digests,
     fill_digest,
     publish_digest,
@@ -137,6 +138,9 @@ class WeeklyDigestAdmin(
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # Saved as typed; publishing asks for confirmation of the same warnings.
+        for warning in briefs_outside_week(digest=form.instance):
+            messages.warning(request, warning)
         # 保存并填入本周稿件: fill after the typed rows are saved, in the same revision.
         if "_fill" in request.POST:
             added = fill_digest(digest=form.instance)

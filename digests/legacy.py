@@ -30,6 +30,7 @@ from .structure import (
     Paragraph,
     PhotoBlock,
     Story,
+    span_start,
 )
 
 BREADCRUMB_LABEL = "您当前的位置"
@@ -420,24 +421,23 @@ def _parse_briefs(
         else:
             body = line[len(marker) :].strip()
         match = _BRIEF_DAY.match(body)
+        day, text = (int(match["d"]), match["text"].strip()) if match else (None, "")
+        if (start := span_start(body)) is not None:
+            day, text = start, body  # `>>16日至18日,…`: the span is the text's own
         happened_on = None
-        if match:
-            happened_on = _resolve_day(issued_on.month, int(match["d"]), issued_on)
+        if day is not None:
+            happened_on = _resolve_day(issued_on.month, day, issued_on)
             if happened_on is None or happened_on > issued_on:
                 # "28日" in a page of 3 January is still December.
                 previous_month = issued_on.replace(day=1) - datetime.timedelta(days=1)
-                happened_on = _resolve_day(
-                    previous_month.month, int(match["d"]), issued_on
-                )
+                happened_on = _resolve_day(previous_month.month, day, issued_on)
         if happened_on is None:
             warnings.append(
                 ParseWarning(line_no, line, "简讯没有“12日,”这样的日期,暂记为发布日期")
             )
             briefs.append(BriefLine(issued_on, body, line_no=line_no))
         else:
-            briefs.append(
-                BriefLine(happened_on, match["text"].strip(), line_no=line_no)
-            )
+            briefs.append(BriefLine(happened_on, text, line_no=line_no))
     return briefs
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article, Column
 from wuxi_news.text import clean_text
 
-from .structure import BriefLine
+from .structure import BriefLine, span_start
 
 DEFAULT_TITLE = "见“政”巫溪这一周"
 # A new digest goes to this column when several exist.
@@ -201,6 +201,8 @@ class Brief(models.Model):
         # The page prints the marker and the day itself: markers go, a day is checked.
         self.text = _MARKERS.sub("", self.text)
         while match := _LEADING_DAY.match(self.text):
+            if span_start(self.text) is not None:
+                break  # `16日 至 18日,…` is the span the brief covers: kept as typed
             typed_day = True
             day, month, year = match["day"], match["month"], match["year"]
             if (

@@ -373,7 +373,18 @@ def check_digest(*, digest: WeeklyDigest) -> DigestCheck:
             )
     if sum(item.is_lead for item in items) > 1:
         check.errors.append("每期只能有一篇头条。")
+    check.warnings += briefs_outside_week(digest=digest)
     return check
+
+
+def briefs_outside_week(*, digest: WeeklyDigest) -> list[str]:
+    """A warning for each brief dated outside the digest's week (本周起–本周止)."""
+    return [
+        f"一周简讯“{_snippet(brief.line)}”的日期 {brief.happened_on:%Y-%m-%d} 不在本期"
+        f"({digest.week_starts_on:%Y-%m-%d} 至 {digest.week_ends_on:%Y-%m-%d})内。"
+        for brief in digest.briefs.all()
+        if not digest.covers(brief.happened_on)
+    ]
 
 
 def can_see_unpublished_digests(user) -> bool:

@@ -5,6 +5,7 @@ by `digests.services.build_document`; every export format renders from it.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field, replace
 
 from media.credits import format_credit, join_caption_and_credit
@@ -66,6 +67,20 @@ class DaySection:
 BRIEF_MARKER = ">>"
 
 
+# A brief may open with the span of days it covers: `16日至18日,…`, `16日—18日`,
+# `16日-18日`, `16日到18日`, `16至18日`. From the brief's own day, the span is its date.
+_SPAN = re.compile(
+    r"^(?P<day>\d{1,2})\s*日?\s*(?:至|到|—{1,2}|–|-|－|~|～)\s*(?:\d{1,2}\s*月\s*)?"
+    r"\d{1,2}\s*日"
+)
+
+
+def span_start(text: str) -> int | None:
+    """The first day of the span `text` opens with (16 for `16日至18日,…`), or None."""
+    match = _SPAN.match(text)
+    return int(match["day"]) if match else None
+
+
 @dataclass
 class BriefLine:
     happened_on: datetime.date
@@ -74,6 +89,9 @@ class BriefLine:
 
     @property
     def line(self) -> str:
+        """`12日,…`; a text opening with a span from that day already says it."""
+        if span_start(self.text) == self.happened_on.day:
+            return self.text
         return f"{self.happened_on.day}日,{self.text}"
 
     @property

@@ -148,11 +148,55 @@ def test_the_login_protection_section_reads_chinese(client, seeded):
     index = visible_text(client.get(reverse("admin:index")).text)
     assert "登录保护" in index
     assert "AXES" not in index.upper()
-    for model in ("accessattempt", "accessfailurelog", "accesslog"):
+    for model in ("accessattempt", "accesslog"):
         page = client.get(reverse(f"admin:axes_{model}_changelist")).text
         assert english_words(page, usernames=data_words()) == set(), model
     attempt = client.get(reverse("admin:axes_accessattempt_changelist")).text
     assert "还可尝试 3 次" in attempt and "状态" in attempt
+
+
+def test_a_login_attempt_shows_who_from_where_when_and_whether_locked(client, db):
+    attempt = AccessAttempt.objects.create(
+        username="reporter",
+        ip_address="10.0.0.8",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0",
+        http_accept="text/html,application/xhtml+xml",
+        path_info="/admin/login/",
+        get_data="next=/admin/",
+        post_data="csrfmiddlewaretoken=abc123\npassword=********\nnext=",
+        failures_since_start=5,
+    )
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    for url in (
+        reverse("admin:axes_accessattempt_change", args=[attempt.pk]),
+        reverse("admin:axes_accessattempt_changelist"),
+    ):
+        text = visible_text(client.get(url).text)
+        assert "reporter" in text and "10.0.0.8" in text and "已锁定" in text, url
+        for raw in ("csrfmiddlewaretoken", "password", "Mozilla", "text/html"):
+            assert raw not in text, (url, raw)
+        assert english_words(text, usernames={"reporter"}) == set(), url
+    page = visible_text(
+        client.get(reverse("admin:axes_accessattempt_change", args=[attempt.pk])).text
+    )
+    assert "失败次数" in page and "5" in page
+
+
+def test_the_login_protection_section_has_no_empty_failure_log(client, db):
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    index = client.get(reverse("admin:index")).text
+    assert "/admin/axes/accessfailurelog/" not in index
+    assert client.get("/admin/axes/accessfailurelog/").status_code == 404
+
+
+def test_the_lockout_page_sends_staff_to_login_protection_not_a_command(client, db):
+    for _ in range(5):
+        response = client.post(
+            reverse("admin:login"), {"username": "reporter", "password": "wrong-pw-1"}
+        )
+    text = visible_text(response.text)
+    assert "登录保护" in text
+    assert "manage.py" not in text and "axes_reset" not in text
 
 
 def test_the_admin_scripts_read_chinese(client, db):
@@ -161,6 +205,32 @@ def test_the_admin_scripts_read_chinese(client, db):
     catalog = client.get(reverse("admin:jsi18n")).content.decode()
     for text in ("选中%s后点击“选择”箭头按钮。", "全选%s", "未保存的变更将会丢失。"):
         assert json.dumps(text)[1:-1] in catalog  # the catalog is ASCII-escaped JSON
+
+
+def _js_catalog(client) -> dict:
+    text = client.get(reverse("admin:jsi18n")).content.decode()
+    return json.loads(re.search(r"const newcatalog = (\{.*?\});\n", text, re.S)[1])
+
+
+def test_the_date_pickers_weekday_letters_read_chinese(client, db):
+    client.force_login(make_user(roles=("编辑",), first_name="王芳"))
+    catalog = _js_catalog(client)
+    days = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    letters = [catalog.get(f"one letter {day}\x04{day[0]}") for day in days]
+    assert letters == ["日", "一", "二", "三", "四", "五"]
+    assert catalog.get("one letter Saturday\x04S") == "六"
+
+
+def test_the_header_greets_the_editor_by_name_without_a_stray_full_stop(client, db):
+    client.force_login(make_user(roles=("记者",), first_name="李明"))
+    for url in (reverse("admin:index"), reverse("admin:articles_article_changelist")):
+        soup = BeautifulSoup(client.get(url).text, "html.parser")
+        tools = soup.select_one("#user-tools")
+        greeting = "".join(
+            node.get_text() if hasattr(node, "get_text") else str(node)
+            for node in tools.contents[: tools.contents.index(tools.strong) + 2]
+        )
+        assert greeting.strip() == "欢迎，李明"
 
 
 def test_the_export_page_cancel_button_reads_chinese(client, seeded):
@@ -263,16 +333,19 @@ def test_admin_templates_say_you_not_the_formal_you():
 
 
 def _po_entries(path: Path):
-    """(msgid, msgstr) of each singular entry in a .po file."""
+    """(msgid, msgstr) of each singular entry in a .po file; an entry with a context
+    (msgctxt) is keyed as gettext keys it, context and msgid joined by \\x04."""
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        fields = dict(re.findall(r'^(msgid|msgstr) ((?:".*"\n?)+)', block, re.M))
+        fields = dict(
+            re.findall(r'^(msgctxt|msgid|msgstr) ((?:".*"\n?)+)', block, re.M)
+        )
         if fields.get("msgid") and "msgstr" in fields:
-            msgid, msgstr = (
-                "".join(re.findall(r'"(.*)"', fields[key])).replace('\\"', '"')
-                for key in ("msgid", "msgstr")
+            context, msgid, msgstr = (
+                "".join(re.findall(r'"(.*)"', fields.get(key, ""))).replace('\\"', '"')
+                for key in ("msgctxt", "msgid", "msgstr")
             )
             if msgid:
-                yield msgid, msgstr
+                yield (f"{context}\x04{msgid}" if context else msgid), msgstr
 
 
 @pytest.mark.parametrize("domain", ["django", "djangojs"])

@@ -1,7 +1,7 @@
 """Admin of the site layer: staff logins with a 姓名, and django-axes in Chinese."""
 
-from axes.admin import AccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.admin import AccessAttemptAdmin, AccessLogAdmin, IsLockedOutFilter
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -13,6 +13,10 @@ from .staff import StaffChangeForm, StaffCreationForm
 admin.site.unregister(User)
 admin.site.unregister(Group)
 admin.site.unregister(AccessAttempt)
+admin.site.unregister(AccessLog)
+# Axes writes no failure log unless AXES_ENABLE_ACCESS_FAILURE_LOG is on; the attempts
+# already count the failures per login and address, so the empty list goes.
+admin.site.unregister(AccessFailureLog)
 
 # Permissions an editor's role can usefully hold; the rest (log entries, sessions,
 # content types, revisions) are kept out of the lists.
@@ -115,7 +119,21 @@ class StaffAdmin(OfferedPermissionsMixin, UserAdmin):
 
 @admin.register(AccessAttempt)
 class LoginAttemptAdmin(AccessAttemptAdmin):
-    """Axes' admin with Chinese column headings and message (the rest: locale/)."""
+    """Axes' admin with Chinese column headings and message (the rest: locale/).
+
+    Staff see who, from where, when, how many failures and whether it is locked; not
+    the raw form data (a CSRF token, a masked password) or the browser's own string.
+    Deleting an attempt unlocks that login at that address.
+    """
+
+    list_display = [
+        "username", "ip_address", "attempt_time", "failures_since_start", "status",
+        "expiration",
+    ]  # fmt: skip
+    list_filter = ["attempt_time", IsLockedOutFilter]
+    search_fields = ["username", "ip_address"]
+    fieldsets = [(None, {"fields": list_display})]
+    readonly_fields = list_display
 
     @admin.display(description="状态")
     def status(self, obj):
@@ -130,3 +148,14 @@ class LoginAttemptAdmin(AccessAttemptAdmin):
     def cleanup_expired_attempts(self, request, queryset):
         count = self.handler.clean_expired_user_attempts(request=request)
         self.message_user(request, f"已清除 {count} 条过期的登录尝试。")
+
+
+@admin.register(AccessLog)
+class LoginLogAdmin(AccessLogAdmin):
+    """Successful logins: who, from where, when they came and left."""
+
+    list_display = ["username", "ip_address", "attempt_time", "logout_time"]
+    list_filter = ["attempt_time", "logout_time"]
+    search_fields = ["username", "ip_address"]
+    fieldsets = [(None, {"fields": list_display})]
+    readonly_fields = list_display

@@ -241,9 +241,15 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # django-ckeditor: no upload endpoint (photos go through the Photo model), no remote
-# version check, and only the tags the server-side sanitizer keeps.
+# version check, and only the tags the server-side sanitizer keeps. The editor speaks
+# Chinese whatever the request's language; the element path bar (“body p”) only
+# shows tag names, so it goes.
 CKEDITOR_CONFIGS = {
     "default": {
+        "language": "zh-cn",
+        "defaultLanguage": "zh-cn",
+        "title": "正文编辑器",  # not “编辑器, id_body”
+        "applicationTitle": "正文编辑器",
         "toolbar": "Custom",
         "toolbar_Custom": [
             ["Format", "Bold", "Italic", "Underline"],
@@ -254,7 +260,7 @@ CKEDITOR_CONFIGS = {
         ],
         "format_tags": "p;h2;h3;h4",
         "versionCheck": False,
-        "removePlugins": "exportpdf,image,uploadimage,flash,iframe",
+        "removePlugins": "exportpdf,image,uploadimage,flash,iframe,elementspath",
         "allowedContent": (
             "p h2 h3 h4 strong em u b i s sub sup blockquote ul ol li br hr;"
             "a[!href,title];table thead tbody tr th td"

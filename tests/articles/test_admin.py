@@ -1,15 +1,20 @@
 import datetime
 import io
+import json
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from reversion.models import Version
 
 from articles.models import Article, ArticlePhoto
-from articles.services import approve_article
+from articles.services import approve_article, return_article, submit_article
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     add_item,
@@ -513,3 +518,97 @@ def test_a_step_from_a_page_opened_before_another_save_is_refused(client):
     client.post(workflow_url(article), {"action": "approve"})
     article.refresh_from_db()
     assert article.review_stage == Article.ReviewStage.FIRST
+
+
+def test_list_shows_and_filters_the_creators_name_not_their_login(client):
+    reporter = make_user(roles=["记者"], username="reporter", first_name="李明")
+    make_article(headline="李明的稿", created_by=reporter)
+    client.force_login(make_user(roles=["编辑"], first_name="王芳"))
+    response = client.get(reverse("admin:articles_article_changelist"))
+    cells = [cell.get_text(strip=True) for cell in _first_row(response.text)]
+    assert "李明" in cells and "reporter" not in cells
+    [creators] = [
+        spec for spec in response.context["cl"].filter_specs if spec.title == "创建人"
+    ]
+    labels = [label for _, label in creators.lookup_choices]
+    assert "李明" in labels and "王芳" in labels
+    assert not {"reporter", "user"} & {label.rstrip("0123456789") for label in labels}
+
+
+def _first_row(html):
+    row = BeautifulSoup(html, "html.parser").select("#result_list tbody tr")[0]
+    return row.select("th, td")
+
+
+def _returned_draft(reason: str) -> Article:
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    submit_article(article=article, user=make_user(roles=["记者"], first_name="李明"))
+    return_article(
+        article=article,
+        user=make_user(roles=["编辑"], first_name="王芳"),
+        reason=reason,
+    )
+    return article
+
+
+def test_list_marks_a_returned_draft_with_its_reason_in_fixed_queries(client):
+    client.force_login(make_user(roles=["编辑"], first_name="王芳"))
+    url = reverse("admin:articles_article_changelist")
+    returned = _returned_draft("导语太长,请压缩到两句。")
+    fresh = make_article(status=Article.Status.DRAFT, published_at=None)
+    html = client.get(url).text
+    rows = BeautifulSoup(html, "html.parser").select("#result_list tbody tr")
+    by_headline = {row.th.get_text(strip=True): row for row in rows}
+    state = by_headline[returned.headline].select_one("td.field-workflow_state")
+    assert state.get_text(strip=True) == "已退回"
+    assert state.select_one("[title]")["title"] == "退回原因:导语太长,请压缩到两句。"
+    fresh_state = by_headline[fresh.headline].select_one("td.field-workflow_state")
+    assert fresh_state.get_text(strip=True) == "草稿"
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(3):
+        _returned_draft(f"第{n}次退回。")
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(more) == len(few)
+
+
+def test_each_workflow_revision_is_named_after_the_step_it_took(client):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    client.force_login(make_user(roles=(), superuser=True, first_name="张伟"))
+    later = (timezone.localtime() + datetime.timedelta(days=2)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    steps = [
+        {"action": "submit"},
+        {"action": "return", "remark": "请补充来源。"},
+        {"action": "submit"},
+        {"action": "approve"},
+        {"action": "approve"},
+        {"action": "approve"},
+        {"action": "unpublish"},
+        {"action": "submit"},
+        {"action": "approve"},
+        {"action": "approve"},
+        {"action": "approve", "publish_at": later},
+    ]
+    for step in steps:
+        post_step(client, article, step)
+    comments = [
+        version.revision.get_comment()
+        for version in reversed(Version.objects.get_for_object(article))
+    ]
+    assert comments == [
+        "提交审核", "退回修改", "提交审核", "初审通过", "复审通过", "终审签发",
+        "撤销发布", "提交审核", "初审通过", "复审通过", "定时发布",
+    ]  # fmt: skip
+
+
+def test_the_body_editor_speaks_chinese_and_names_itself_without_the_field_id(client):
+    client.force_login(make_user(roles=["记者"]))
+    soup = BeautifulSoup(client.get(add_url()).text, "html.parser")
+    config = json.loads(soup.select_one("textarea#id_body")["data-config"])
+    assert config["language"] == config["defaultLanguage"] == "zh-cn"
+    assert "elementspath" in config["removePlugins"].split(",")  # only tag names
+    assert config["title"] == config["applicationTitle"] == "正文编辑器"

@@ -457,3 +457,34 @@ def test_a_week_at_the_end_of_the_calendar_is_refused_with_a_message(client):
     assert response.status_code == 200
     assert "本周起的日期超出了范围" in response.content.decode()
     assert not WeeklyDigest.objects.exists()
+
+
+def test_saving_a_brief_dated_outside_the_week_warns(client):
+    digest = draft_digest(make_column())
+    client.force_login(make_user(roles=["编辑"]))
+    data = brief_form_data(client, digest, "县里开会。", happened_on="2024-12-16")
+    response = client.post(change_url(digest), data, follow=True)
+    warnings = [
+        m.message for m in response.context["messages"] if m.level_tag == "warning"
+    ]
+    assert warnings == [
+        "一周简讯“16日,县里开会。”的日期 2024-12-16 不在本期"
+        "(2024-12-09 至 2024-12-15)内。"
+    ]
+    assert [b.line for b in digest.briefs.all()] == ["16日,县里开会。"]  # still saved
+
+
+def test_a_brief_outside_the_week_asks_for_confirmation_before_publishing(client):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    make_brief(digest, happened_on=datetime.date(2024, 12, 8), text="县里开会。")
+    client.force_login(make_user(roles=["终审"]))
+    response = client.post(publish_url(digest))
+    assert response.status_code == 200
+    assert "一周简讯“8日,县里开会。”的日期 2024-12-08 不在本期" in response.text
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
+    client.post(publish_url(digest), {"confirmed": "1"})
+    digest.refresh_from_db()
+    assert digest.is_published

@@ -234,6 +234,26 @@ def test_txt_export_imports_back_as_the_same_digest(digest):
     assert structure(reimport(raw, "export.txt")) == before
 
 
+def test_a_brief_opening_with_its_span_prints_the_day_once_in_every_format(digest):
+    brief = digest.briefs.get()
+    brief.text = "12日至14日,县人大常委会开展执法检查。"
+    brief.save()
+    for fmt in ("txt", "html", "docx"):
+        content = export_digest(digest=digest, fmt=fmt).content
+        if fmt == "docx":
+            document = Document(io.BytesIO(content))
+            text = "\n".join(p.text for p in document.paragraphs)
+        else:
+            text = BeautifulSoup(content.decode(), "html.parser").get_text()
+        assert "12日至14日,县人大常委会" in text, fmt
+        assert "12日,12日至14日" not in text, fmt
+    before = structure(digest)
+    for fmt in ("txt", "json"):
+        raw = export_digest(digest=digest, fmt=fmt).content
+        assert structure(reimport(raw, f"export.{fmt}")) == before, fmt
+        digest = WeeklyDigest.objects.get()
+
+
 def test_draft_txt_has_a_notice_line_and_imports_back_as_a_draft(digest, tmp_path):
     draft = make_draft(digest)
     raw = export_digest(digest=draft, fmt="txt").content

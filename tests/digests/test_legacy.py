@@ -147,6 +147,24 @@ class TestVariants:
         assert again == document
 
 
+@pytest.mark.parametrize("span", ["12日至14日", "12日—14日", "12至14日"])
+def test_a_brief_opening_with_its_span_round_trips_without_a_second_day(
+    reference_text, span
+):
+    document = parse(reference_text)
+    brief = document.briefs[0]
+    document.briefs = [
+        type(brief)(datetime.date(2024, 12, 12), f"{span},县人大常委会开展执法检查。")
+    ]
+    text = render_legacy_text(document)
+    assert f"\n>>{span},县人大常委会开展执法检查。\n" in text
+    [again] = parse(text).briefs
+    assert (again.happened_on, again.text) == (
+        datetime.date(2024, 12, 12),
+        f"{span},县人大常委会开展执法检查。",
+    )
+
+
 class TestBadInput:
     @pytest.mark.parametrize(
         ("raw", "message"),

@@ -151,3 +151,29 @@ class TestDefaultColumn:
 
     def test_no_column_yet(self):
         assert Column.objects.default() is None
+
+
+SPANS = [
+    "16日至18日",
+    "16日—18日",
+    "16日-18日",
+    "16日到18日",
+    "16至18日",
+    "16日 至 18日",
+]
+
+
+@pytest.mark.parametrize("span", SPANS)
+def test_a_brief_opening_with_the_span_from_its_day_prints_the_day_once(digest, span):
+    brief = make_brief(
+        digest, happened_on=MONDAY, text=f"{span},县人大常委会开展执法检查。"
+    )
+    brief.full_clean()
+    assert brief.line == f"{span},县人大常委会开展执法检查。"
+    [line] = build_document(digest).briefs
+    assert line.page_line == f">>{span},县人大常委会开展执法检查。"
+
+
+def test_a_span_from_another_day_still_gets_the_briefs_day(digest):
+    brief = make_brief(digest, happened_on=MONDAY, text="17日至18日,县里开会。")
+    assert brief.line == "16日,17日至18日,县里开会。"

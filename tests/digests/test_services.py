@@ -14,6 +14,7 @@ from digests.services import (
 from tests.factories import (
     add_item,
     make_article,
+    make_brief,
     make_column,
     make_draft_digest,
     make_user,
@@ -109,3 +110,24 @@ def test_publish_needs_permission_and_confirmation_of_warnings():
     digest.refresh_from_db()
     assert digest.is_published
     assert digest.updated_by == publisher
+
+
+def test_a_brief_dated_outside_the_week_needs_confirmation_to_publish():
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    make_brief(
+        digest, happened_on=MONDAY + datetime.timedelta(days=7), text="县里开会。"
+    )
+    assert check_digest(digest=digest).warnings == [
+        "一周简讯“16日,县里开会。”的日期 2024-12-16 不在本期"
+        "(2024-12-09 至 2024-12-15)内。"
+    ]
+    publisher = make_user(roles=["终审"])
+    check = publish_digest(digest=digest, user=publisher)
+    assert check.warnings and not check.errors
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
+    publish_digest(digest=digest, user=publisher, confirmed=True)
+    digest.refresh_from_db()
+    assert digest.is_published
