@@ -50,7 +50,7 @@ HOME_LABEL = "首页"
 BRIEFS_HEADING = "一周简讯"
 BRIEF_MARKERS = (">>", "》》", "●", "◆", "■")
 
-_DAY_HEADING = re.compile(
+DAY_HEADING = re.compile(
     r"^(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:\s*[(\uff08]?(?:星期|周)[一二三四五六日天][)\uff09]?)?$"
 )
 _BRIEF_DAY = re.compile(r"^(?P<d>\d{1,2})日\s*[,\uff0c、]?\s*(?P<text>.*)$", re.S)
@@ -229,7 +229,7 @@ class _RawStory:
 
 
 @dataclass
-class _Budget:
+class Budget:
     """Characters left for comparing lines: a crafted page cannot make parsing slow."""
 
     left: int = 5_000_000
@@ -257,7 +257,7 @@ def classify_story_lines(
     lines: list[tuple[int, str]],
     *,
     warnings: list[ParseWarning],
-    budget: _Budget,
+    budget: Budget,
     log: LineLog,
     is_article: bool = False,
 ) -> StoryBody:
@@ -386,22 +386,13 @@ def classify_story_lines(
         ):
             log.put(line_no, text, LineKind.CAPTION, "图片说明重复,合为一张图片")
             continue
-        if (
-            isinstance(previous, PhotoBlock)
-            and not previous.caption
-            and _is_single_sentence(text)
-            and index > 0
-        ):
-            previous.caption = text
-            log.put(line_no, text, LineKind.CAPTION, "图片文件名之后的说明")
-            continue
         if is_subhead(text, short_lines_too=is_article):
             blocks.append(Paragraph(text=text, is_subhead=True, line_no=line_no))
             log.put(line_no, text, LineKind.SUBHEAD)
             continue
         is_intro = line_no == first_text_no
         if _POSITION_MARKER.search(text) and _is_single_sentence(text) and not is_intro:
-            blocks.append(PhotoBlock(caption=text, line_no=line_no))
+            _uncredited_caption(blocks, line_no, text)
             log.put(line_no, text, LineKind.CAPTION, "位置标记(左二等),无署名")
             continue
         if _is_single_sentence(text) and len(texts) > 1:
@@ -417,7 +408,7 @@ def classify_story_lines(
                 continue
             best = max((_overlap(text[:-1], other) for other in others), default=0.0)
             if best >= 0.7 and not is_intro:
-                blocks.append(PhotoBlock(caption=text, line_no=line_no))
+                _uncredited_caption(blocks, line_no, text)
                 log.put(line_no, text, LineKind.CAPTION, "复述正文的一句话,无署名")
                 continue
             if best >= 0.4 and not is_intro:
@@ -429,6 +420,14 @@ def classify_story_lines(
         _paragraph(blocks, log, line_no, text, warnings)
         body.reporters.extend(reporters_in(text))
     return body
+
+
+def _uncredited_caption(blocks: list, line_no: int, text: str) -> None:
+    previous = blocks[-1] if blocks else None
+    if isinstance(previous, PhotoBlock) and not previous.caption:
+        previous.caption = text  # the caption under its image's file name
+    else:
+        blocks.append(PhotoBlock(caption=text, line_no=line_no))
 
 
 def _text_of(block: Paragraph | PhotoBlock) -> str:
@@ -492,10 +491,13 @@ def read_digest_page(text: str) -> DigestReading:
         if is_boilerplate(line):
             log.put(line_no, line, LineKind.IGNORED, "网页按钮或分享文字")
             continue
+        if read_staff(line) is not None and (in_briefs or not raw_stories):
+            log.put(line_no, line, LineKind.IGNORED, "编辑人员署名:每周要闻不保存")
+            continue
         if in_briefs:
             brief_lines.append((line_no, line))
             continue
-        day_match = _DAY_HEADING.match(line)
+        day_match = DAY_HEADING.match(line)
         if day_match:
             current_day = _resolve_day(
                 int(day_match["m"]), int(day_match["d"]), issued_on
@@ -562,7 +564,7 @@ def read_digest_page(text: str) -> DigestReading:
         )
 
     first_day = next((s.day for s in raw_stories if s.day is not None), None)
-    budget = _Budget()
+    budget = Budget()
     stories: list[tuple[_RawStory, Story]] = []
     for raw in raw_stories:
         news_on = raw.day or _date_from_text(raw, issued_on) or first_day or issued_on
