@@ -81,6 +81,13 @@ class WeeklyDigest(models.Model):
         blank=True,
         related_name="+",
     )
+    import_fingerprint = models.CharField(
+        "导入指纹",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="导入时页面内容的摘要:再次导入时据此判断编辑是否改过本期。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -93,6 +100,7 @@ class WeeklyDigest(models.Model):
         permissions = [
             ("publish_weeklydigest", "可以发布每周要闻"),
             ("export_weeklydigest", "可以导出每周要闻"),
+            ("import_pages", "可以导入旧网站页面"),
         ]
         constraints = [
             models.UniqueConstraint(
