@@ -474,9 +474,10 @@ def import_digest(
                 ),
                 _where(brief.line_no, f"简讯“{_snippet(brief.text)}”"),
             )
+        before = digest.import_fingerprint
         digest.import_fingerprint = _current_digest_state(digest)
         digest.save(update_fields=["import_fingerprint"])
-        if not result.created:
+        if not result.created and digest.import_fingerprint != before:
             result.changes.append(
                 f"更新本期《{_snippet(digest.title)}》{digest.issued_on:%Y-%m-%d}"
             )
@@ -511,7 +512,7 @@ def _check_nothing_lost(
         parts.append(f"{len(lost_briefs)} 条简讯")
     raise DigestImportError(
         f"已发布的本期《{_snippet(digest.title)}》({digest.issued_on:%Y-%m-%d})"
-        f"会失去{'和'.join(parts)}:页面可能不完整。确认要删去,请加 --force。"
+        f"会失去 {'和'.join(parts)}:页面可能不完整。确认要删去,请加 --force。"
     )
 
 
