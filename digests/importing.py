@@ -10,10 +10,13 @@ import datetime
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from articles.models import Column
 
+from .archive import ArchiveError, is_zip, read_archive
 from .layout import LegacyFormatError, LineEntry
+from .models import PageImport
 from .reading import DigestFileError, PageReading, read_page_file
 from .services import (
     DigestImportError,
@@ -188,3 +191,50 @@ class RunReport:
             "counts": self.counts(),
             "files": [report.as_json() for report in self.files],
         }
+
+
+def uploaded_files(*, name: str, raw: bytes) -> list[FileReport | tuple[str, bytes]]:
+    """The files of an upload: itself, or the entries of a ZIP (refused ones as
+    reports). Raises `ArchiveError` for a ZIP that cannot be read at all."""
+    if not is_zip(raw):
+        return [(name, raw)]
+    files: list[FileReport | tuple[str, bytes]] = []
+    for entry in read_archive(raw):
+        if entry.refusal:
+            files.append(FileReport(name=entry.name, error=entry.refusal))
+        else:
+            files.append((entry.name, entry.raw))
+    return files
+
+
+def run_page_import(*, page_import: PageImport, by=None) -> PageImport:
+    """Import an uploaded file or ZIP, one transaction per page, and keep the report."""
+    page_import.status = PageImport.Status.RUNNING
+    page_import.save(update_fields=["status"])
+    run = RunReport()
+    try:
+        with page_import.upload.open("rb") as upload:
+            raw = upload.read()
+        for item in uploaded_files(name=page_import.original_name, raw=raw):
+            if isinstance(item, FileReport):
+                run.files.append(item)
+                continue
+            name, data = item
+            run.files.append(
+                import_file(
+                    name=name,
+                    raw=data,
+                    update=page_import.is_update,
+                    force=page_import.is_forced,
+                    dry_run=page_import.is_dry_run,
+                    by=by or page_import.created_by,
+                )
+            )
+        page_import.status = PageImport.Status.DONE
+        page_import.report = run.as_json()
+    except (ArchiveError, OSError) as exc:
+        page_import.status = PageImport.Status.FAILED
+        page_import.report = run.as_json() | {"error": str(exc)}
+    page_import.finished_at = timezone.now()
+    page_import.save(update_fields=["status", "report", "finished_at"])
+    return page_import
