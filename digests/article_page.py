@@ -42,6 +42,7 @@ class ArticlePage:
     header: PageHeader
     story: Story
     responsible_editor: str = ""
+    source: str = ""
     warnings: list[ParseWarning] = field(default_factory=list)
     log: LineLog = field(default_factory=LineLog)
 
@@ -122,16 +123,23 @@ def read_article_page(text: str) -> ArticlePage:
     _check_complete(header, story_body.blocks, seen_end, lines, warnings)
 
     reporters = list(dict.fromkeys(story_body.reporters))
-    editor = ""
+    editor = source = ""
     for label, value in story_body.staff:
         target = STAFF_FIELDS.get(label)
         if target == "reporters" and value and value not in " ".join(reporters):
             reporters.append(f"{label} {value}" if label != "作者" else value)
         elif target == "responsible_editor" and value and not editor:
             editor = value
+        elif target == "source" and value and not source:
+            source = value
     for label in ("作者",):
         if header.date_fields.get(label) and not reporters:
             reporters.append(header.date_fields[label])
+    source = (
+        source
+        or header.date_fields.get("来源", "")
+        or header.date_fields.get("信息来源", "")
+    )
     if not editor:
         editor = header.date_fields.get("编辑", "") or header.date_fields.get(
             "责任编辑", ""
@@ -147,6 +155,7 @@ def read_article_page(text: str) -> ArticlePage:
         header=header,
         story=story,
         responsible_editor=editor[:50],
+        source=source[:100],
         warnings=warnings,
         log=log,
     )

@@ -72,10 +72,15 @@ _IMAGE_FILE = re.compile(
 # on one line.
 _STAFF_LABEL = (
     r"记\s*者|编\s*辑|责\s*任\s*编\s*辑|责\s*编|一\s*审|二\s*审|三\s*审|初\s*审"
-    r"|复\s*审|终\s*审|总\s*编|审\s*核|审\s*校|校\s*对|作\s*者|通\s*讯\s*员"
+    r"|复\s*审|终\s*审|总\s*编|审\s*核|审\s*校|校\s*对|作\s*者|通\s*讯\s*员|来\s*源"
 )
 _STAFF_SPLIT = re.compile(rf"(?:^|\s+)({_STAFF_LABEL})\s*[:\uff1a]\s*")
 _MAX_UNCREDITED_CAPTION = 100
+# A byline on a line of its own: `记者 张三`, `(全媒体记者 李四 王五)`.
+_BYLINE_LINE = re.compile(
+    r"^(?:本报讯)?\s*[(\uff08]?\s*(?P<byline>(?:全媒体记者|融媒体记者|特约记者|实习记者"
+    r"|见习记者|记者|通讯员)\s*[\u4e00-\u9fff·、 ]{2,30}?)\s*[)\uff09]?$"
+)
 
 
 def decode(raw: bytes) -> str:
@@ -250,6 +255,7 @@ STAFF_FIELDS = {
     "编辑": "responsible_editor",
     "责任编辑": "responsible_editor",
     "责编": "responsible_editor",
+    "来源": "source",
 }
 
 
@@ -278,7 +284,6 @@ def classify_story_lines(
     ]
     texts = [t for _, t in text_lines]
     first_text_no = next((no for no, t in text_lines if not is_image_file(t)), None)
-    index = -1
     for line_no, text in lines:
         if is_boilerplate(text):
             log.put(line_no, text, LineKind.IGNORED, "网页按钮或分享文字")
@@ -302,7 +307,6 @@ def classify_story_lines(
                     detail = "每周要闻不保存编辑人员署名"
                 log.put(line_no, text, LineKind.IGNORED, f"编辑人员署名:{detail}")
             continue
-        index += 1
         previous = blocks[-1] if blocks else None
         if is_image_file(text):
             blocks.append(PhotoBlock(caption="", line_no=line_no))
@@ -385,6 +389,11 @@ def classify_story_lines(
             and previous.caption == text
         ):
             log.put(line_no, text, LineKind.CAPTION, "图片说明重复,合为一张图片")
+            continue
+        byline = _BYLINE_LINE.match(text)
+        if byline:
+            body.reporters.append(re.sub(r"\s+", " ", byline["byline"]))
+            log.put(line_no, text, LineKind.CREDIT, "记者署名,填入稿件的记者")
             continue
         if is_subhead(text, short_lines_too=is_article):
             blocks.append(Paragraph(text=text, is_subhead=True, line_no=line_no))

@@ -547,11 +547,15 @@ def import_article_page(
             header.issued_on, header.issued_time or datetime.time()
         )
     )
-    extra = (
-        {"responsible_editor": page.responsible_editor}
-        if page.responsible_editor
-        else {}
-    )
+    extra = {
+        name: value
+        for name, value in (
+            ("responsible_editor", page.responsible_editor),
+            ("source", page.source),
+        )
+        if value
+    }
+
     with _import_revision(source, by):
         result.article = _write_article(
             plan,

@@ -313,3 +313,21 @@ class TestNothingSilent:
             read_article_page(
                 "当前位置:首页 > 巫溪要闻\n标题\n日期:2025-01-03\n【打印本页】\n"
             )
+
+
+class TestBylinesAndSource:
+    def test_a_byline_on_its_own_line_fills_reporters(self):
+        text = (
+            "当前位置:首页 > 巫溪要闻\n我县开展消防演练\n发布日期:2025-04-03 10:00\n"
+            "记者 张三 李四\n"
+            "4月2日,县消防救援大队在县城开展高层建筑灭火救援演练。\n"
+            "来源:巫溪县融媒体中心\n"
+        )
+        reading = read_page_file(name="p.txt", raw=text.encode())
+        page = reading.article
+        assert page.story.reporters == "记者 张三 李四"
+        assert page.source == "巫溪县融媒体中心"
+        assert [p.text for p in page.story.paragraphs] == [
+            "4月2日,县消防救援大队在县城开展高层建筑灭火救援演练。"
+        ]
+        assert reading.log.entries[4].kind == LineKind.CREDIT
