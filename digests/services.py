@@ -232,16 +232,24 @@ def _describe_changes(old: Story, new: Story) -> str:
 def _find_article(column: Column, story: Story, fingerprint: str) -> Article | None:
     """The article a story was imported as: same imported text (even if editors changed
     the headline since), else same date and headline (now or as imported)."""
-    articles = Article.objects.filter(column=column)
-    return (
-        articles.filter(import_fingerprint=fingerprint).order_by("pk").first()
-        or articles.filter(news_on=story.news_on, headline=story.headline)
+    candidates = list(
+        Article.objects.filter(column=column)
+        .filter(
+            models.Q(import_fingerprint=fingerprint)
+            | models.Q(news_on=story.news_on, headline=story.headline)
+            | models.Q(news_on=story.news_on, imported_headline=story.headline)
+        )
         .order_by("pk")
-        .first()
-        or articles.filter(news_on=story.news_on, imported_headline=story.headline)
-        .order_by("pk")
-        .first()
     )
+    for matches in (
+        lambda a: a.import_fingerprint == fingerprint,
+        lambda a: a.news_on == story.news_on and a.headline == story.headline,
+        lambda a: True,
+    ):
+        found = next((article for article in candidates if matches(article)), None)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
@@ -318,7 +326,8 @@ def _write_article(
     result.photos_created += _import_photos(article, story)
     text = " ".join([story.headline, *(p.text for p in story.paragraphs)])
     named = _officials_named_in(text, officials)
-    article.officials.set(named)
+    if named or plan.article is not None:
+        article.officials.set(named)
     result.officials_linked = sorted(
         set(result.officials_linked) | {person.name for person in named}
     )

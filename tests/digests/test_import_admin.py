@@ -68,7 +68,15 @@ class TestPermission:
         for user in (make_user(roles=("编辑",)), make_user(roles=(), superuser=True)):
             client.force_login(user)
             assert client.get(CHANGELIST).status_code == 200
+            assert client.get(CHANGELIST, {"q": "页面"}).status_code == 200
             assert client.get(ADD).status_code == 200
+
+    def test_the_permission_has_a_chinese_name_and_editors_hold_it(self):
+        from django.contrib.auth.models import Group, Permission
+
+        permission = Permission.objects.get(codename="import_pages")
+        assert permission.name == "可以导入旧网站页面"
+        assert permission in Group.objects.get(name="编辑").permissions.all()
 
 
 class TestUpload:
