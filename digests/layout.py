@@ -49,7 +49,10 @@ _BOILERPLATE_TOKEN = (
     r"|分享到\s*[:\uff1a]?|字[体号]\s*[:\uff1a]\s*[大中小\s]+|打印本页|关闭窗口|返回顶部"
     r"|收藏本页|微信|微博|QQ空间|QQ好友|新浪微博|腾讯微博|朋友圈"
 )
-_BOILERPLATE = re.compile(rf"^(?:\s*(?:{_BOILERPLATE_TOKEN}))+\s*$")
+_BOILERPLATE = re.compile(
+    rf"^(?:[\s|｜丨/]*(?:{_BOILERPLATE_TOKEN}))+[\s|｜丨/]*$"
+    r"|^(?:上一篇|下一篇|上一条|下一条)\s*[:\uff1a]"
+)
 
 
 class LegacyFormatError(ValueError):
@@ -157,7 +160,7 @@ def read_date_line(line: str, line_no: int) -> DateLine | None:
         return None
     fields = {}
     for label, value in zip(pieces[1::2], pieces[2::2], strict=True):
-        fields[label] = value.strip(" \t|｜丨")
+        fields[label] = value.strip(" \t|｜丨【】[]")
     if any(len(value) > 40 for value in fields.values()):
         return None
     try:

@@ -202,7 +202,7 @@ def read_staff(line: str) -> list[tuple[str, str]] | None:
     """`编 辑:王五 一审:赵六` as (label, value) pairs, or None if `line` is not one."""
     if len(line) > 120:
         return None
-    pieces = _STAFF_SPLIT.split(line)
+    pieces = _STAFF_SPLIT.split(line.strip("()\uff08\uff09[]【】"))
     if pieces[0].strip() or len(pieces) < 3:
         return None
     pairs = []

@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -72,8 +73,6 @@ class TestPermission:
             assert client.get(ADD).status_code == 200
 
     def test_the_permission_has_a_chinese_name_and_editors_hold_it(self):
-        from django.contrib.auth.models import Group, Permission
-
         permission = Permission.objects.get(codename="import_pages")
         assert permission.name == "可以导入旧网站页面"
         assert permission in Group.objects.get(name="编辑").permissions.all()

@@ -7,7 +7,13 @@ import datetime
 import pytest
 
 from digests.article_page import read_article_page
-from digests.layout import LegacyFormatError, LineKind, page_lines, read_date_line
+from digests.layout import (
+    LegacyFormatError,
+    LineKind,
+    is_boilerplate,
+    page_lines,
+    read_date_line,
+)
 from digests.legacy import is_image_file, read_digest_page, read_staff
 from digests.reading import read_page_file
 from media.credits import read_credit
@@ -331,3 +337,20 @@ class TestBylinesAndSource:
             "4月2日,县消防救援大队在县城开展高层建筑灭火救援演练。"
         ]
         assert reading.log.entries[4].kind == LineKind.CREDIT
+
+
+class TestMoreBoilerplate:
+    @pytest.mark.parametrize(
+        "line",
+        ["打印本页 | 关闭窗口", "【打印】【关闭】", "分享到:微信 微博 QQ空间",
+         "上一篇:我县召开防汛会议", "下一篇:无"],
+    )  # fmt: skip
+    def test_navigation_and_button_lines(self, line):
+        assert is_boilerplate(line)
+
+    def test_a_bracketed_staff_line(self):
+        assert read_staff("(责任编辑:张三)") == [("责任编辑", "张三")]
+
+    def test_a_bracketed_source_in_the_date_line(self):
+        date = read_date_line("【来源:巫溪县人民政府】 发布时间:2024-09-01", 3)
+        assert date.fields["来源"] == "巫溪县人民政府"
