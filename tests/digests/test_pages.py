@@ -14,7 +14,7 @@ from digests.layout import (
     page_lines,
     read_date_line,
 )
-from digests.legacy import is_image_file, read_digest_page, read_staff
+from digests.legacy import is_image_file, read_digest_page, read_staff, reporters_in
 from digests.reading import read_page_file
 from media.credits import read_credit
 from tests.conftest import FIXTURES, REFERENCE_PATH
@@ -354,3 +354,16 @@ class TestMoreBoilerplate:
     def test_a_bracketed_source_in_the_date_line(self):
         date = read_date_line("【来源:巫溪县人民政府】 发布时间:2024-09-01", 3)
         assert date.fields["来源"] == "巫溪县人民政府"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "byline"),
+    [
+        ("本报讯(记者 张三)3月16日,我县开展植树活动。", "记者 张三"),
+        ("3月16日,我县开展植树活动。(记者 张三)", "记者 张三"),
+        ("本报讯(全媒体记者 李四 王五)近日,我县召开会议。", "全媒体记者 李四 王五"),
+        ("本报讯(通讯员 赵六)近日,我县召开会议。", "通讯员 赵六"),
+    ],
+)
+def test_bylines_in_a_paragraph_are_the_storys_reporters(paragraph, byline):
+    assert reporters_in(paragraph) == [byline]
