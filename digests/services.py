@@ -279,7 +279,8 @@ def _plan_story(
             result.kept.append(f"{label}:编辑导入后改过,页面未变,保留编辑的修改")
         return _Plan(story, fingerprint, article, "unchanged")
     change = _describe_changes(current_story, story)
-    edited = current != imported
+    # An article not made by an import is the editors' own.
+    edited = current != imported or not article.import_fingerprint
     published = article.status == Article.Status.PUBLISHED
     if (edited or published) and not update:
         why = "编辑导入后改过" if edited else "已发布"

@@ -9,6 +9,7 @@ from reversion.models import Version
 from articles.models import Article, Column
 from digests.models import DigestItem, WeeklyDigest
 from tests.conftest import FIXTURES, REFERENCE_PATH
+from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,19 @@ class TestColumns:
     def test_an_unknown_column_slug_is_refused(self):
         with pytest.raises(CommandError, match="没有网址标识为“nope”的栏目"):
             import_pages(ARTICLE_PAGE, column="nope")
+
+
+def test_an_article_editors_wrote_is_never_overwritten_without_update():
+    column = Column.objects.create(name="巫溪要闻", slug="wxyw")
+    article = make_article(
+        column=column,
+        headline="巫溪县召开2025年秋冬季森林防灭火工作会议",
+        news_on="2025-10-16",
+        status=Article.Status.DRAFT,
+        published_at=None,
+        body="<p>编辑自己写的稿件。</p>",
+    )
+    import_pages(ARTICLE_PAGE)
+    article.refresh_from_db()
+    assert article.body == "<p>编辑自己写的稿件。</p>"
+    assert Article.objects.count() == 1
