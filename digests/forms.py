@@ -80,7 +80,7 @@ class PageImportForm(forms.ModelForm):
         fields = ["upload", "is_update", "is_forced", "is_dry_run"]
         labels = {"upload": "页面文件或 ZIP 压缩包"}
         help_texts = {
-            "upload": "旧网站页面的纯文本文件(.txt,UTF-8 或 GB18030)、导出的 JSON,"
+            "upload": "旧网站页面的纯文本文件(.txt,常用的中文编码均可)、导出的 JSON,"
             "或装着许多页面文件的 ZIP 压缩包(可含子文件夹)。"
         }
 

@@ -11,12 +11,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django_tasks_db.models import DBTaskResult
 
 from .forms import PageImportForm
 from .models import PageImport
 from .tasks import start_page_import
 
 IMPORT_PERMISSION = "digests.import_pages"
+
+# django-tasks-db's own admin of task results is English only; an import's page shows
+# its state (排队中, 导入中, 已完成) and its report instead.
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
 
 
 @admin.register(PageImport)

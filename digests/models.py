@@ -262,12 +262,12 @@ class PageImport(models.Model):
     is_update = models.BooleanField(
         "更新改过或已发布的稿件",
         default=False,
-        help_text="与命令行的 --update 相同:编辑改过或已发布的稿件也按页面更新。",
+        help_text="编辑改过或已发布的稿件也按页面更新(与命令行导入的“更新”选项相同)。",
     )
     is_forced = models.BooleanField(
         "允许已发布的每周要闻减少稿件",
         default=False,
-        help_text="与命令行的 --force 相同。",
+        help_text="页面比已发布的一期少了稿件或简讯时仍然导入(与命令行导入的“强制”选项相同)。",
     )
     is_dry_run = models.BooleanField(
         "试运行", default=False, help_text="只生成报告,不写入任何内容。"
