@@ -1,5 +1,4 @@
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -140,14 +139,14 @@ class _Progress:
     def __init__(self, stream, *, total: int):
         self.stream = stream
         self.total = total
-        self.is_terminal = getattr(stream._out, "isatty", lambda: False)()
+        self.is_terminal = stream.isatty()
 
     def step(self, number: int, report: FileReport) -> None:
         if self.is_terminal:
             filled = int(30 * number / max(self.total, 1))
             bar = "█" * filled + "·" * (30 - filled)
-            self.stream._out.write(f"\r[{bar}] {number}/{self.total}")
-            self.stream._out.flush()
+            self.stream.write(f"\r[{bar}] {number}/{self.total}", str, ending="")
+            self.stream.flush()
         else:
             self.stream.write(
                 f"[{number}/{self.total}] {report.status_label} {report.name}"
@@ -155,5 +154,4 @@ class _Progress:
 
     def done(self) -> None:
         if self.is_terminal:
-            self.stream._out.write("\n")
-            sys.stderr.flush()
+            self.stream.write("", str)
