@@ -517,7 +517,9 @@ def read_digest_page(text: str) -> DigestReading:
             log.put(line_no, line, LineKind.DAY_HEADING, current_day.isoformat())
             continue
         story = raw_stories[-1] if raw_stories else None
-        inside = (
+        # Lines that belong inside a story even though they look like headlines; only
+        # worked out for headline-like lines (long paragraphs never start a story).
+        inside = looks_like_headline(line) and (
             read_staff(line) is not None
             or is_image_file(line)
             or _split_credit(line) is not None
