@@ -107,6 +107,14 @@ def block_text(block_html: str) -> str:
     return "".join(extractor.parts).strip()
 
 
-def paragraphs_to_html(paragraphs: list[str]) -> str:
-    """Plain-text paragraphs as `<p>` blocks, escaped."""
-    return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+def paragraphs_to_html(
+    paragraphs: list[str], *, subheads: set[int] = frozenset()
+) -> str:
+    """Plain-text paragraphs as `<p>` blocks, escaped; those at `subheads` in bold."""
+    blocks = []
+    for index, text in enumerate(paragraphs):
+        text = html.escape(text, quote=False)
+        blocks.append(
+            f"<p><strong>{text}</strong></p>" if index in subheads else f"<p>{text}</p>"
+        )
+    return "\n".join(blocks)

@@ -197,6 +197,25 @@ class Article(models.Model):
         related_name="articles",
         help_text="稿件报道的领导干部;其个人页面会列出本稿。",
     )
+    imported_from = models.CharField(
+        "导入来源",
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="从旧网站页面导入时的文件名。",
+    )
+    imported_headline = models.CharField(
+        "导入时的标题", max_length=200, blank=True, editable=False
+    )
+    import_fingerprint = models.CharField(
+        "导入指纹",
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="导入时稿件内容的摘要:再次导入时据此找到本稿(即使标题已改),"
+        "并判断编辑是否改过。",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="创建人",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from articles.editing import EditingAdminMixin
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
+from . import import_admin  # noqa: F401 (registers the upload of old pages)
 from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm
 from .models import Brief, DigestItem, WeeklyDigest

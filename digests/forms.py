@@ -7,7 +7,9 @@ from articles.editing import EditingFormMixin
 from articles.forms import preselect_column
 from articles.models import Article
 
-from .models import WeeklyDigest
+from .archive import MAX_ARCHIVE_BYTES
+from .models import PageImport, WeeklyDigest
+from .reading import MAX_FILE_BYTES
 
 
 class WeeklyDigestForm(EditingFormMixin, forms.ModelForm):
@@ -68,3 +70,36 @@ class DigestItemFormSet(forms.BaseInlineFormSet):
             raise ValidationError(
                 "每期只能有一篇头条,现在勾选了:" + "、".join(f"《{h}》" for h in leads)
             )
+
+
+class PageImportForm(forms.ModelForm):
+    """An upload of old pages: one page file (.txt, .json) or a ZIP of them."""
+
+    class Meta:
+        model = PageImport
+        fields = ["upload", "is_update", "is_forced", "is_dry_run"]
+        labels = {"upload": "页面文件或 ZIP 压缩包"}
+        help_texts = {
+            "upload": "旧网站页面的纯文本文件(.txt,常用的中文编码均可)、导出的 JSON,"
+            "或装着许多页面文件的 ZIP 压缩包(可含子文件夹)。"
+        }
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        limit = (
+            MAX_ARCHIVE_BYTES
+            if upload.name.lower().endswith(".zip")
+            else MAX_FILE_BYTES
+        )
+        if upload.size > limit:
+            raise ValidationError(
+                f"文件太大({upload.size / 1024 / 1024:.1f} MB),最大 "
+                f"{limit // 1024 // 1024} MB。"
+            )
+        if not upload.name.lower().endswith((".zip", ".txt", ".text", ".json")):
+            raise ValidationError("只能上传 .txt、.json 或 .zip 文件。")
+        return upload
+
+    def save(self, commit=True):
+        self.instance.original_name = self.cleaned_data["upload"].name[-255:]
+        return super().save(commit)

@@ -18,11 +18,24 @@ import codecs
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from media.credits import join_caption_and_credit
+from media.credits import CREDIT_HINT, join_caption_and_credit, read_credit
 
+from .layout import (
+    MAX_HEADLINE,
+    QR_LINE,
+    SENTENCE_END,
+    LegacyFormatError,
+    LineKind,
+    LineLog,
+    ParseWarning,
+    is_boilerplate,
+    looks_like_headline,
+    page_lines,
+    read_header,
+)
 from .structure import (
     BriefLine,
     DaySection,
@@ -36,47 +49,39 @@ from .structure import (
 BREADCRUMB_LABEL = "您当前的位置"
 HOME_LABEL = "首页"
 BRIEFS_HEADING = "一周简讯"
-QR_LINE = "扫一扫在手机打开当前页"
 BRIEF_MARKERS = (">>", "》》", "●", "◆", "■")
 
-_BREADCRUMB = re.compile(rf"^{BREADCRUMB_LABEL}\s*[:\uff1a]\s*(?P<trail>.+)$")
-_DATE_LINE = re.compile(
-    r"^日期\s*[:\uff1a]\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?$"
-)
-_DAY_HEADING = re.compile(
+DAY_HEADING = re.compile(
     r"^(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:\s*[(\uff08]?(?:星期|周)[一二三四五六日天][)\uff09]?)?$"
 )
 _BRIEF_DAY = re.compile(r"^(?P<d>\d{1,2})日\s*[,\uff0c、]?\s*(?P<text>.*)$", re.S)
 _DATE_IN_TEXT = re.compile(r"^(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
-_CREDIT = re.compile(
-    r"^(?P<caption>.*?)\s*(?:(?P<role>特约记者|实习记者|摄影记者|记者|通讯员)\s*)?"
-    r"(?P<name>[\u4e00-\u9fff·]{2,4}(?:、[\u4e00-\u9fff·]{2,4})*)\s*/\s*摄$",
-    re.S,
-)
 # Position markers such as (左二) or (前排右一) belong to photo captions.
 _POSITION_MARKER = re.compile(
     r"[(\uff08](?:前排|后排|中排)?[左右中](?:[一二三四五六七八九十\d]+)?[)\uff09]"
 )
-_SENTENCE_END = "。!?\uff01\uff1f;\uff1b…”’)\uff09:\uff1a"
-_MAX_HEADLINE = 80
+# `●某某表示——`, `一、…`, `(一)…`: a subhead inside a story, never a headline.
+_SUBHEAD = re.compile(
+    r"^(?:[●◆■▲★☆◇□▶►]|[一二三四五六七八九十]+、|[(\uff08][一二三四五六七八九十]+[)\uff09])"
+    r"|——$"
+)
+_IMAGE_FILE = re.compile(
+    r"^[\w\u4e00-\u9fff() \uff08\uff09.\-]{0,80}\.(?:jpe?g|png|gif|bmp|webp|tiff?)$",
+    re.I,
+)
+# Staff lines: `记 者:X`, `编 辑:X`, `一 审:X`, `二 审:X`, `三 审:X`, `总 编:X`, several
+# on one line.
+_STAFF_LABEL = (
+    r"记\s*者|编\s*辑|责\s*任\s*编\s*辑|责\s*编|一\s*审|二\s*审|三\s*审|初\s*审"
+    r"|复\s*审|终\s*审|总\s*编|审\s*核|审\s*校|校\s*对|作\s*者|通\s*讯\s*员|来\s*源"
+)
+_STAFF_SPLIT = re.compile(rf"(?:^|\s+)({_STAFF_LABEL})\s*[:\uff1a]\s*")
 _MAX_UNCREDITED_CAPTION = 100
-# The longest paragraph of a real page is under 1,000 characters.
-MAX_LINE_CHARS = 5_000
-
-
-class LegacyFormatError(ValueError):
-    """The file cannot be read as a legacy page; the message is for the editor."""
-
-
-@dataclass(frozen=True)
-class ParseWarning:
-    line_no: int
-    text: str
-    reason: str
-
-    def __str__(self):
-        snippet = self.text if len(self.text) <= 40 else self.text[:40] + "…"
-        return f"第 {self.line_no} 行:{self.reason}:{snippet}"
+# A byline on a line of its own: `记者 张三`, `(全媒体记者 李四 王五)`.
+_BYLINE_LINE = re.compile(
+    r"^(?:本报讯)?\s*[(\uff08]?\s*(?P<byline>(?:全媒体记者|融媒体记者|特约记者|实习记者"
+    r"|见习记者|记者|通讯员)\s*[\u4e00-\u9fff·、 ]{2,30}?)\s*[)\uff09]?$"
+)
 
 
 def decode(raw: bytes) -> str:
@@ -134,26 +139,6 @@ def _refuse_damaged_utf8(raw: bytes) -> None:
             ) from exc
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers; indentation (full-width too) removed.
-
-    Refuses a line longer than `MAX_LINE_CHARS`: nothing on a page is that long, and
-    every later step stays quick on what is left.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    result = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if len(line) > MAX_LINE_CHARS:
-            raise LegacyFormatError(
-                f"第 {number} 行太长({len(line):,} 个字符),一行最多 "
-                f"{MAX_LINE_CHARS:,} 个字符。请检查文件是否正确(网页的纯文本文件)。"
-            )
-        stripped = line.strip()
-        if stripped:
-            result.append((number, stripped))
-    return result
-
-
 def _resolve_day(
     month: int, day: int, issued_on: datetime.date
 ) -> datetime.date | None:
@@ -170,23 +155,13 @@ def _resolve_day(
 
 def _split_credit(line: str) -> tuple[PhotoBlock, bool] | None:
     """A credited caption, and whether the credit is glued to the caption's last word."""
-    match = _CREDIT.match(line)
-    if not match:
+    reading = read_credit(line)
+    if reading is None:
         return None
-    start = match.start("role") if match["role"] else match.start("name")
-    glued = bool(match["caption"]) and bool(
-        re.match(r"[\u4e00-\u9fff]", line[start - 1])
-    )
     photo = PhotoBlock(
-        caption=match["caption"].rstrip(),
-        credit_role=match["role"] or "",
-        credit_name=match["name"],
+        caption=reading.caption, credit_role=reading.role, credit_name=reading.name
     )
-    return photo, glued
-
-
-def _looks_like_headline(line: str) -> bool:
-    return len(line) <= _MAX_HEADLINE and not line.endswith(tuple(_SENTENCE_END))
+    return photo, reading.is_glued
 
 
 def _is_single_sentence(line: str) -> bool:
@@ -207,6 +182,50 @@ def _overlap(short: str, long: str) -> float:
     return match.size / len(short)
 
 
+def is_subhead(line: str, *, short_lines_too: bool = False) -> bool:
+    """`●某某表示——`, `一、…` (short), or, in an article, any short line ending no
+    sentence: a subhead stays inside its story."""
+    if len(line) > 40 or any(mark in line[:-1] for mark in "。!?\uff01\uff1f;\uff1b"):
+        return False
+    if _SUBHEAD.search(line):
+        return True
+    return (
+        short_lines_too and len(line) <= 30 and not line.endswith(tuple(SENTENCE_END))
+    )
+
+
+def is_image_file(line: str) -> bool:
+    """An image's file name printed where the page had the image (`QQ图片2020….jpg`)."""
+    return bool(_IMAGE_FILE.match(line))
+
+
+def read_staff(line: str) -> list[tuple[str, str]] | None:
+    """`编 辑:王五 一审:赵六` as (label, value) pairs, or None if `line` is not one."""
+    if len(line) > 120:
+        return None
+    pieces = _STAFF_SPLIT.split(line.strip("()\uff08\uff09[]【】"))
+    if pieces[0].strip() or len(pieces) < 3:
+        return None
+    pairs = []
+    for label, value in zip(pieces[1::2], pieces[2::2], strict=True):
+        value = value.strip()
+        if len(value) > 30 or any(mark in value for mark in "。!?\uff01\uff1f"):
+            return None
+        pairs.append((re.sub(r"\s+", "", label), value))
+    return pairs
+
+
+_REPORTERS = re.compile(
+    r"[(\uff08]\s*(?P<byline>(?:全媒体记者|融媒体记者|特约记者|实习记者|见习记者|记者"
+    r"|通讯员)\s*[^()\uff08\uff09]{2,40}?)\s*[)\uff09]"
+)
+
+
+def reporters_in(text: str) -> list[str]:
+    """Bylines such as `(记者 张三)`, `本报讯(全媒体记者 李四 王五)` in a paragraph."""
+    return [re.sub(r"\s+", " ", m["byline"]) for m in _REPORTERS.finditer(text[:200])]
+
+
 @dataclass
 class _RawStory:
     headline: str
@@ -216,25 +235,84 @@ class _RawStory:
 
 
 @dataclass
-class _Budget:
+class Budget:
     """Characters left for comparing lines: a crafted page cannot make parsing slow."""
 
     left: int = 5_000_000
 
 
-def _classify(
-    raw: _RawStory, warnings: list[ParseWarning], budget: _Budget
-) -> list[Paragraph | PhotoBlock]:
-    """Tell paragraphs from photo captions inside one story.
+@dataclass
+class StoryBody:
+    blocks: list[Paragraph | PhotoBlock] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    staff: list[tuple[str, str]] = field(default_factory=list)
 
-    A caption with a credit (`…/摄`) is certain. A caption without one is recognised by a
-    position marker (`(左二)`) or by restating, in one sentence, what another paragraph of
-    the story says (photo captions repeat the lead sentence). Doubtful lines stay
-    paragraphs and are reported so the editor can check them.
+
+# Staff labels the article keeps; the others are listed in the report as ignored.
+STAFF_FIELDS = {
+    "记者": "reporters",
+    "作者": "reporters",
+    "通讯员": "reporters",
+    "编辑": "responsible_editor",
+    "责任编辑": "responsible_editor",
+    "责编": "responsible_editor",
+    "来源": "source",
+}
+
+
+def classify_story_lines(
+    lines: list[tuple[int, str]],
+    *,
+    warnings: list[ParseWarning],
+    budget: Budget,
+    log: LineLog,
+    is_article: bool = False,
+) -> StoryBody:
+    """Tell paragraphs, subheads, photos (captions, credits) and staff lines apart
+    inside one story.
+
+    A caption with a credit (`…/摄`, `… 摄`, `图/…`) is certain. A caption without one
+    is recognised by a position marker (`(左二)`) or by restating, in one sentence,
+    what another paragraph of the story says (photo captions repeat the lead
+    sentence); the story's first line is its introduction, never an uncredited
+    caption. Doubtful lines stay paragraphs and are reported so the editor can check
+    them.
     """
-    blocks: list[Paragraph | PhotoBlock] = []
-    texts = [text for _, text in raw.lines]
-    for index, (line_no, text) in enumerate(raw.lines):
+    body = StoryBody()
+    blocks = body.blocks
+    text_lines = [
+        (no, t) for no, t in lines if not is_boilerplate(t) and read_staff(t) is None
+    ]
+    texts = [t for _, t in text_lines]
+    first_text_no = next((no for no, t in text_lines if not is_image_file(t)), None)
+    for line_no, text in lines:
+        if is_boilerplate(text):
+            log.put(line_no, text, LineKind.IGNORED, "网页按钮或分享文字")
+            continue
+        staff = read_staff(text)
+        if staff is not None:
+            kept = [
+                f"{label}:{value}" for label, value in staff if label in STAFF_FIELDS
+            ]
+            dropped = [
+                f"{label}:{value}"
+                for label, value in staff
+                if label not in STAFF_FIELDS
+            ]
+            body.staff.extend(staff)
+            if is_article and kept and not dropped:
+                log.put(line_no, text, LineKind.STAFF, "填入稿件的记者/责任编辑")
+            else:
+                detail = "本系统的三审记录由审核流程生成,不导入" if dropped else ""
+                if not is_article:
+                    detail = "每周要闻不保存编辑人员署名"
+                log.put(line_no, text, LineKind.IGNORED, f"编辑人员署名:{detail}")
+            continue
+        previous = blocks[-1] if blocks else None
+        if is_image_file(text):
+            blocks.append(PhotoBlock(caption="", line_no=line_no))
+            log.put(line_no, text, LineKind.PHOTO, "图片文件名(没有说明的图片)")
+            continue
         credited = _split_credit(text)
         if credited is not None:
             photo, glued = credited
@@ -245,15 +323,90 @@ def _classify(
                     )
                 )
             photo.line_no = line_no
+            detail = f"署名:{photo.credit}"
+            if (
+                not photo.caption
+                and isinstance(previous, PhotoBlock)
+                and not previous.credit_name
+            ):
+                # A credit on a line of its own, under its caption or image.
+                previous.credit_role, previous.credit_name = (
+                    photo.credit_role,
+                    photo.credit_name,
+                )
+                log.put(line_no, text, LineKind.CREDIT, detail)
+                continue
+            if (
+                not photo.caption
+                and isinstance(previous, Paragraph)
+                and _is_single_sentence(previous.text)
+            ):
+                blocks[-1] = PhotoBlock(
+                    caption=previous.text,
+                    credit_role=photo.credit_role,
+                    credit_name=photo.credit_name,
+                    line_no=previous.line_no,
+                )
+                log.put(previous.line_no, previous.text, LineKind.CAPTION)
+                log.put(line_no, text, LineKind.CREDIT, detail)
+                continue
+            if (
+                isinstance(previous, PhotoBlock)
+                and not previous.caption
+                and not previous.credit_name
+            ):
+                # The image (its file name) first, then its caption.
+                previous.caption = photo.caption
+                previous.credit_role, previous.credit_name = (
+                    photo.credit_role,
+                    photo.credit_name,
+                )
+                log.put(line_no, text, LineKind.CAPTION, detail)
+                continue
+            if (
+                isinstance(previous, Paragraph | PhotoBlock)
+                and photo.caption
+                and (
+                    previous.text
+                    if isinstance(previous, Paragraph)
+                    else previous.caption
+                )
+                == photo.caption
+            ):
+                # The caption printed twice: the image's alt text, then the caption.
+                blocks.pop()
+                log.put(
+                    previous.line_no,
+                    _text_of(previous),
+                    LineKind.CAPTION,
+                    "图片说明重复(替代文字),与下一行合为一张图片",
+                )
             blocks.append(photo)
+            log.put(line_no, text, LineKind.CAPTION, detail)
             continue
-        if _POSITION_MARKER.search(text) and _is_single_sentence(text):
-            blocks.append(PhotoBlock(caption=text, line_no=line_no))
+        if (
+            isinstance(previous, PhotoBlock)
+            and not previous.credit_name
+            and previous.caption == text
+        ):
+            log.put(line_no, text, LineKind.CAPTION, "图片说明重复,合为一张图片")
+            continue
+        byline = _BYLINE_LINE.match(text)
+        if byline:
+            body.reporters.append(re.sub(r"\s+", " ", byline["byline"]))
+            log.put(line_no, text, LineKind.CREDIT, "记者署名,填入稿件的记者")
+            continue
+        if is_subhead(text, short_lines_too=is_article):
+            blocks.append(Paragraph(text=text, is_subhead=True, line_no=line_no))
+            log.put(line_no, text, LineKind.SUBHEAD)
+            continue
+        is_intro = line_no == first_text_no
+        if _POSITION_MARKER.search(text) and _is_single_sentence(text) and not is_intro:
+            _uncredited_caption(blocks, line_no, text)
+            log.put(line_no, text, LineKind.CAPTION, "位置标记(左二等),无署名")
             continue
         if _is_single_sentence(text) and len(texts) > 1:
-            others = [
-                t for i, t in enumerate(texts) if i != index and len(t) > len(text)
-            ]
+            others = [t for t in texts if t != text and len(t) > len(text)]
             budget.left -= sum(len(other) + len(text) for other in others)
             if budget.left < 0:
                 warnings.append(
@@ -261,76 +414,100 @@ def _classify(
                         line_no, text, "页面太长,未比对是否为图片说明,已作为正文导入"
                     )
                 )
-                blocks.append(Paragraph(text=text))
+                _paragraph(blocks, log, line_no, text, warnings)
                 continue
             best = max((_overlap(text[:-1], other) for other in others), default=0.0)
-            if best >= 0.7:
-                blocks.append(PhotoBlock(caption=text, line_no=line_no))
+            if best >= 0.7 and not is_intro:
+                _uncredited_caption(blocks, line_no, text)
+                log.put(line_no, text, LineKind.CAPTION, "复述正文的一句话,无署名")
                 continue
-            if best >= 0.4:
+            if best >= 0.4 and not is_intro:
                 warnings.append(
                     ParseWarning(
                         line_no, text, "无法确定是图片说明还是正文,已作为正文导入"
                     )
                 )
-        blocks.append(Paragraph(text=text))
-    return blocks
+        _paragraph(blocks, log, line_no, text, warnings)
+        body.reporters.extend(reporters_in(text))
+    return body
+
+
+def _uncredited_caption(blocks: list, line_no: int, text: str) -> None:
+    previous = blocks[-1] if blocks else None
+    if isinstance(previous, PhotoBlock) and not previous.caption:
+        previous.caption = text  # the caption under its image's file name
+    else:
+        blocks.append(PhotoBlock(caption=text, line_no=line_no))
+
+
+def _text_of(block: Paragraph | PhotoBlock) -> str:
+    return block.text if isinstance(block, Paragraph) else block.caption
+
+
+def _paragraph(
+    blocks: list, log: LineLog, line_no: int, text: str, warnings: list[ParseWarning]
+) -> None:
+    blocks.append(Paragraph(text=text, line_no=line_no))
+    log.put(line_no, text, LineKind.PARAGRAPH)
+    if CREDIT_HINT.search(text):
+        warnings.append(
+            ParseWarning(
+                line_no, text, "这一行有摄影署名的样式,却没有读成图片,已作为正文导入"
+            )
+        )
+
+
+@dataclass
+class DigestReading:
+    document: DigestDocument
+    warnings: list[ParseWarning]
+    log: LineLog
 
 
 def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
     """Parse a legacy page. Raises `LegacyFormatError` when the page cannot be read."""
-    lines = _lines(text)
+    reading = read_digest_page(text)
+    return reading.document, reading.warnings
+
+
+def read_digest_page(text: str) -> DigestReading:
+    """Parse a weekly digest page, saying where every line went."""
+    lines = page_lines(text)
     if not lines:
         raise LegacyFormatError("文件是空的。")
     warnings: list[ParseWarning] = []
-    position = 0
-
-    breadcrumb = ["巫溪要闻"]
-    breadcrumb_line_no = None
-    match = _BREADCRUMB.match(lines[0][1])
-    if match:
-        trail = [
-            part.strip()
-            for part in re.split(r"[>\uff1e]", match["trail"])
-            if part.strip()
-        ]
-        if trail and trail[0] == HOME_LABEL:
-            trail = trail[1:]
-        breadcrumb = trail or breadcrumb
-        breadcrumb_line_no = lines[0][0]
-        position = 1
-
-    if position >= len(lines) or _DATE_LINE.match(lines[position][1]):
-        raise LegacyFormatError("缺少标题行:位置行之后应是标题,如“见“政”巫溪这一周”。")
-    title_line_no, title = lines[position]
-    position += 1
-    if position >= len(lines) or not (
-        date_match := _DATE_LINE.match(lines[position][1])
-    ):
-        raise LegacyFormatError("缺少日期行:标题之后应是“日期:2024-12-15”这样的一行。")
-    try:
-        issued_on = datetime.date(
-            int(date_match["y"]), int(date_match["m"]), int(date_match["d"])
-        )
-    except ValueError as exc:
-        raise LegacyFormatError(f"日期无效:{lines[position][1]}") from exc
-    position += 1
+    log = LineLog()
+    header = read_header(lines, log)
+    issued_on = header.issued_on
 
     raw_stories: list[_RawStory] = []
     brief_lines: list[tuple[int, str]] = []
     current_day: datetime.date | None = None
     in_briefs = False
     seen_day_heading = False
-    for line_no, line in lines[position:]:
+    seen_end = False
+    body = lines[header.body_start :]
+    for position, (line_no, line) in enumerate(body):
         if line == QR_LINE:
+            seen_end = True
+            log.put(line_no, line, LineKind.IGNORED, "页尾二维码")
+            for after_no, after in body[position + 1 :]:
+                log.put(after_no, after, LineKind.IGNORED, "页尾之后的内容")
             break
         if line == BRIEFS_HEADING:
             in_briefs = True
+            log.put(line_no, line, LineKind.DAY_HEADING, "一周简讯")
+            continue
+        if is_boilerplate(line):
+            log.put(line_no, line, LineKind.IGNORED, "网页按钮或分享文字")
+            continue
+        if read_staff(line) is not None and (in_briefs or not raw_stories):
+            log.put(line_no, line, LineKind.IGNORED, "编辑人员署名:每周要闻不保存")
             continue
         if in_briefs:
             brief_lines.append((line_no, line))
             continue
-        day_match = _DAY_HEADING.match(line)
+        day_match = DAY_HEADING.match(line)
         if day_match:
             current_day = _resolve_day(
                 int(day_match["m"]), int(day_match["d"]), issued_on
@@ -338,23 +515,40 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
             if current_day is None:
                 raise LegacyFormatError(f"第 {line_no} 行:日期无效:{line}")
             seen_day_heading = True
+            log.put(line_no, line, LineKind.DAY_HEADING, current_day.isoformat())
             continue
         story = raw_stories[-1] if raw_stories else None
+        # Lines that belong inside a story even though they look like headlines; only
+        # worked out for headline-like lines (long paragraphs never start a story).
+        inside = looks_like_headline(line) and (
+            read_staff(line) is not None
+            or is_image_file(line)
+            or _split_credit(line) is not None
+            or is_subhead(line)
+        )
+        if (
+            story is not None
+            and not story.lines
+            and story.day == current_day
+            and looks_like_headline(line)
+            and not inside
+            and len(story.headline) + len(line) <= MAX_HEADLINE
+        ):
+            # A display headline wrapped over two lines.
+            story.headline += line
+            log.put(line_no, line, LineKind.HEADLINE, "标题的第二行(换行排版)")
+            continue
         starts_story = (
             story is None
             or (story.day != current_day)
-            or (
-                _looks_like_headline(line)
-                and story.lines
-                and _split_credit(line) is None
-            )
+            or (looks_like_headline(line) and story.lines and not inside)
         )
         if starts_story:
             if story is not None and not story.lines:
                 warnings.append(
                     ParseWarning(story.line_no, story.headline, "这篇稿件没有正文")
                 )
-            if not _looks_like_headline(line):
+            if not looks_like_headline(line):
                 warnings.append(
                     ParseWarning(line_no, line, "这一行像正文,却出现在标题的位置")
                 )
@@ -365,26 +559,49 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
                     )
                 )
             raw_stories.append(_RawStory(line, line_no, [], current_day))
+            log.put(line_no, line, LineKind.HEADLINE)
         else:
             story.lines.append((line_no, line))
 
     if not raw_stories:
         raise LegacyFormatError("没有找到任何稿件:日期行之后应是头条标题和正文。")
+    if not seen_end and header.has_end_line:
+        last_no = lines[-1][0]
+        warnings.append(
+            ParseWarning(
+                last_no,
+                lines[-1][1],
+                f"页面可能不完整:缺少页尾“{QR_LINE}”,文件在此结束",
+            )
+        )
 
     first_day = next((s.day for s in raw_stories if s.day is not None), None)
-    budget = _Budget()
+    budget = Budget()
     stories: list[tuple[_RawStory, Story]] = []
     for raw in raw_stories:
         news_on = raw.day or _date_from_text(raw, issued_on) or first_day or issued_on
-        blocks = _classify(raw, warnings, budget)
-        stories.append((raw, Story(raw.headline, news_on, blocks, line_no=raw.line_no)))
+        story_body = classify_story_lines(
+            raw.lines, warnings=warnings, budget=budget, log=log
+        )
+        stories.append(
+            (
+                raw,
+                Story(
+                    raw.headline,
+                    news_on,
+                    story_body.blocks,
+                    line_no=raw.line_no,
+                    reporters=" ".join(dict.fromkeys(story_body.reporters)),
+                ),
+            )
+        )
 
     document = DigestDocument(
-        title=title,
+        title=header.title,
         issued_on=issued_on,
-        breadcrumb=breadcrumb,
-        breadcrumb_line_no=breadcrumb_line_no,
-        title_line_no=title_line_no,
+        breadcrumb=header.breadcrumb,
+        breadcrumb_line_no=header.breadcrumb_line_no,
+        title_line_no=header.title_line_no,
     )
     pre_heading = [story for raw, story in stories if raw.day is None]
     if pre_heading:
@@ -396,7 +613,9 @@ def parse_legacy_text(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
         days.setdefault(story.news_on, DaySection(story.news_on)).stories.append(story)
     document.days = sorted(days.values(), key=lambda section: section.day)
     document.briefs = _parse_briefs(brief_lines, issued_on, warnings)
-    return document, warnings
+    for line_no, line in brief_lines:
+        log.put(line_no, line, LineKind.BRIEF)
+    return DigestReading(document, warnings, log)
 
 
 def _date_from_text(raw: _RawStory, issued_on: datetime.date) -> datetime.date | None:

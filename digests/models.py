@@ -1,5 +1,6 @@
 import datetime
 import re
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -81,6 +82,13 @@ class WeeklyDigest(models.Model):
         blank=True,
         related_name="+",
     )
+    import_fingerprint = models.CharField(
+        "导入指纹",
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="导入时页面内容的摘要:再次导入时据此判断编辑是否改过本期。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -93,6 +101,7 @@ class WeeklyDigest(models.Model):
         permissions = [
             ("publish_weeklydigest", "可以发布每周要闻"),
             ("export_weeklydigest", "可以导出每周要闻"),
+            ("import_pages", "可以导入旧网站页面"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -231,6 +240,64 @@ class Brief(models.Model):
     def line(self) -> str:
         """The brief as the page prints it after the `>>` marker: `12日,…`."""
         return self.document_line.line
+
+
+def page_import_upload_to(instance, filename: str) -> str:
+    """Store under a generated name: no user-controlled path reaches the disk."""
+    suffix = ".zip" if filename.lower().endswith(".zip") else ".txt"
+    if filename.lower().endswith(".json"):
+        suffix = ".json"
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class PageImport(models.Model):
+    """A file or ZIP of old pages uploaded in the admin, and the report of its import."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中(后台导入)"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    upload = models.FileField("上传的文件", upload_to=page_import_upload_to)
+    original_name = models.CharField("文件名", max_length=255)
+    is_update = models.BooleanField(
+        "更新改过或已发布的稿件",
+        default=False,
+        help_text="编辑改过或已发布的稿件也按页面更新(与命令行导入的“更新”选项相同)。",
+    )
+    is_forced = models.BooleanField(
+        "允许已发布的每周要闻减少稿件",
+        default=False,
+        help_text="页面比已发布的一期少了稿件或简讯时仍然导入(与命令行导入的“强制”选项相同)。",
+    )
+    is_dry_run = models.BooleanField(
+        "试运行", default=False, help_text="只生成报告,不写入任何内容。"
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=Status, default=Status.QUEUED
+    )
+    report = models.JSONField("报告", default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入旧网站页面"
+        verbose_name_plural = "导入旧网站页面"
+        ordering = ["-created_at", "-pk"]
+        # Everything about it is governed by digests.import_pages.
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.original_name}({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class DigestRendering(models.Model):

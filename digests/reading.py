@@ -7,12 +7,22 @@ formats (`digests.exports.text`, `digests.exports.jsonfile`)."""
 import datetime
 import json
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
 
-from .legacy import ParseWarning, decode, parse_legacy_text
+from .article_page import ArticlePage, read_article_page
+from .layout import LineLog, page_lines
+from .legacy import (
+    BRIEFS_HEADING,
+    DAY_HEADING,
+    ParseWarning,
+    decode,
+    parse_legacy_text,
+    read_digest_page,
+)
 from .structure import (
     BriefLine,
     DaySection,
@@ -33,13 +43,18 @@ class DigestFileError(ValueError):
     """A file to import that cannot be read; the message is for the editor."""
 
 
-def parse_text_export(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
-    """Parse a legacy page, or a TXT export of a draft (notice line first)."""
+def _without_draft_notice(text: str) -> tuple[str, bool]:
     body = text.lstrip("\ufeff")
     first_line = body.lstrip().split("\n", 1)[0].strip()
     is_draft = first_line.startswith("【草稿】")
     if is_draft:
         body = body.lstrip().split("\n", 1)[1] if "\n" in body.lstrip() else ""
+    return body, is_draft
+
+
+def parse_text_export(text: str) -> tuple[DigestDocument, list[ParseWarning]]:
+    """Parse a legacy page, or a TXT export of a draft (notice line first)."""
+    body, is_draft = _without_draft_notice(text)
     document, warnings = parse_legacy_text(body)
     document.is_draft = is_draft
     return document, warnings
@@ -164,6 +179,15 @@ def document_from_json(raw: bytes | str) -> DigestDocument:
     return document
 
 
+def _check_size(raw: bytes) -> None:
+    if len(raw) > MAX_FILE_BYTES:
+        raise DigestFileError(
+            f"文件太大({len(raw) / 1024 / 1024:.1f} MB),最大 "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB。一期每周要闻的文本不过几十 KB,"
+            "请确认选的是网页的纯文本文件或导出的 JSON。"
+        )
+
+
 def read_digest_file(
     *, name: str, raw: bytes
 ) -> tuple[DigestDocument, list[ParseWarning]]:
@@ -171,12 +195,60 @@ def read_digest_file(
 
     Raises `DigestFileError` (JSON) or `LegacyFormatError` (text) with a Chinese message.
     """
-    if len(raw) > MAX_FILE_BYTES:
-        raise DigestFileError(
-            f"文件太大({len(raw) / 1024 / 1024:.1f} MB),最大 "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB。一期每周要闻的文本不过几十 KB,"
-            "请确认选的是网页的纯文本文件或导出的 JSON。"
-        )
+    _check_size(raw)
     if name.lower().endswith(".json"):
         return document_from_json(raw), []
     return parse_text_export(decode(raw))
+
+
+@dataclass
+class PageReading:
+    """A page read for import: a weekly digest or a single article, with where each
+    of its lines went (`log`; none for JSON)."""
+
+    name: str
+    digest: DigestDocument | None = None
+    article: ArticlePage | None = None
+    warnings: list[ParseWarning] = field(default_factory=list)
+    log: LineLog = field(default_factory=LineLog)
+    blank_lines: int = 0
+
+    @property
+    def kind(self) -> str:
+        return "每周要闻" if self.digest is not None else "单篇稿件"
+
+
+def is_digest_page(text: str) -> bool:
+    """A weekly digest has day headings (`12月10日`) or `一周简讯`, or says 这一周."""
+    lines = page_lines(text)
+    if any("这一周" in line for _, line in lines[:4]):
+        return True
+    return any(line == BRIEFS_HEADING or DAY_HEADING.match(line) for _, line in lines)
+
+
+def read_page_file(*, name: str, raw: bytes) -> PageReading:
+    """Any page to import: a digest (legacy page, TXT or JSON export) or a
+    single-article page, told apart by their layout.
+
+    Raises `DigestFileError` (JSON) or `LegacyFormatError` (text) with a Chinese message.
+    """
+    if name.lower().endswith(".json"):
+        document, warnings = read_digest_file(name=name, raw=raw)
+        return PageReading(name=name, digest=document, warnings=warnings)
+    _check_size(raw)
+    text, is_draft = _without_draft_notice(decode(raw))
+    blank = sum(1 for line in text.splitlines() if not line.strip())
+    if is_draft or is_digest_page(text):
+        reading = read_digest_page(text)
+        reading.document.is_draft = is_draft
+        return PageReading(
+            name=name,
+            digest=reading.document,
+            warnings=reading.warnings,
+            log=reading.log,
+            blank_lines=blank,
+        )
+    page = read_article_page(text)
+    return PageReading(
+        name=name, article=page, warnings=page.warnings, log=page.log, blank_lines=blank
+    )

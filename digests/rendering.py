@@ -224,8 +224,11 @@ def content_changed(sender, instance, **kwargs) -> None:
     commit renders them all, the others find nothing left. (What a rolled-back
     transaction noted is rendered again with the next change: harmless.)
     """
-    if sender is Column and kwargs.get("created"):
-        return  # a new column has no digests yet
+    if sender in (Column, Article, Photo) and kwargs.get("created"):
+        # Nothing shows it yet: a new column has no digests, a new article is in no
+        # digest and a new photo is placed nowhere (their items and placements are
+        # saved after them, and those saves count).
+        return
     kind, pk, showing = _pages_showing(sender, instance)
     DigestRendering.objects.filter(showing).delete()
     changes = transaction.get_connection().__dict__.setdefault(

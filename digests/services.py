@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -11,7 +12,10 @@ from articles.models import Article, ArticlePhoto, Column
 from articles.services import ensure_column_path
 from media.models import Photo
 from people.models import Person
+from wuxi_news.revisions import revision
+from wuxi_news.text import clean_text
 
+from .article_page import ArticlePage
 from .models import Brief, DigestItem, WeeklyDigest
 from .structure import (
     BriefLine,
@@ -29,12 +33,29 @@ class DigestImportError(ValidationError):
 
 @dataclass
 class ImportResult:
-    digest: WeeklyDigest
-    created: bool
+    """What an import did: counts, and one line per change or per item kept as it was."""
+
+    digest: WeeklyDigest | None = None
+    created: bool = False
+    article: Article | None = None
     articles_created: int = 0
     articles_updated: int = 0
+    articles_unchanged: int = 0
     photos_created: int = 0
     officials_linked: list[str] = field(default_factory=list)
+    # `更新《…》:标题…;正文…` for each item changed.
+    changes: list[str] = field(default_factory=list)
+    # Items left as they are because editors changed them or they are published.
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """imported, updated or unchanged."""
+        if self.created or self.articles_created:
+            return "imported"
+        if self.changes:
+            return "updated"
+        return "unchanged"
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:
@@ -81,16 +102,16 @@ def _save_or_explain(instance: models.Model, where: str) -> None:
         raise DigestImportError(f"{where}:{_refusal(instance, exc)}") from exc
 
 
-def _check_column_names(document: DigestDocument) -> None:
+def _check_column_names(names: list[str], line_no: int | None) -> None:
     """Refuse a column name the model refuses before deriving a slug from it."""
-    for name in document.breadcrumb:
+    for name in names:
         column = Column(name=name)
         try:
             column.clean_fields(
                 exclude=[f.name for f in Column._meta.fields if f.name != "name"]
             )
         except ValidationError as exc:
-            where = _where(document.breadcrumb_line_no, f"栏目“{_snippet(name)}”")
+            where = _where(line_no, f"栏目“{_snippet(name)}”")
             raise DigestImportError(f"{where}:{_refusal(column, exc)}") from exc
 
 
@@ -148,15 +169,217 @@ def _import_photos(article: Article, story: Story) -> int:
     return created
 
 
+# --- Re-import rules: editors' work is never overwritten silently ---
+
+
+def _normalized(text: str) -> str:
+    return " ".join(clean_text(text).split())
+
+
+def story_fingerprint(story: Story) -> str:
+    """A digest of a story's text as printed: headline, date, paragraphs, photos."""
+    parts = [_normalized(story.headline), story.news_on.isoformat()]
+    for block in story.blocks:
+        if isinstance(block, PhotoBlock):
+            parts.append(
+                "\x1f".join(
+                    [
+                        "图",
+                        _normalized(block.caption),
+                        block.credit_role,
+                        block.credit_name,
+                    ]
+                )
+            )
+        else:
+            parts.append("文\x1f" + _normalized(block.text))
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+
+
+def article_fingerprint(article: Article) -> str:
+    """`story_fingerprint` of the article as it stands in the database."""
+    return story_fingerprint(_story(article))
+
+
+def _describe_changes(old: Story, new: Story) -> str:
+    """What an update would change, in a line the editor can read."""
+    parts = []
+    if _normalized(old.headline) != _normalized(new.headline):
+        parts.append(f"标题“{_snippet(old.headline)}”→“{_snippet(new.headline)}”")
+    if old.news_on != new.news_on:
+        parts.append(f"新闻日期 {old.news_on:%Y-%m-%d}→{new.news_on:%Y-%m-%d}")
+    old_texts = [_normalized(p.text) for p in old.paragraphs]
+    new_texts = [_normalized(p.text) for p in new.paragraphs]
+    if old_texts != new_texts:
+        differing = [
+            number
+            for number, (a, b) in enumerate(
+                zip(old_texts, new_texts, strict=False), start=1
+            )
+            if a != b
+        ]
+        detail = f"第 {'、'.join(map(str, differing[:5]))} 段不同" if differing else ""
+        if len(old_texts) != len(new_texts):
+            detail += f"{',' if detail else ''}段落 {len(old_texts)}→{len(new_texts)}"
+        parts.append(f"正文({detail})")
+    old_photos = [(p.caption, p.credit) for p in old.photos]
+    new_photos = [(p.caption, p.credit) for p in new.photos]
+    if old_photos != new_photos:
+        parts.append(f"图片 {len(old_photos)}→{len(new_photos)} 张或说明不同")
+    return ";".join(parts) or "格式细节"
+
+
+def _find_article(column: Column, story: Story, fingerprint: str) -> Article | None:
+    """The article a story was imported as: same imported text (even if editors changed
+    the headline since), else same date and headline (now or as imported)."""
+    candidates = list(
+        Article.objects.filter(column=column)
+        .filter(
+            models.Q(import_fingerprint=fingerprint)
+            | models.Q(news_on=story.news_on, headline=story.headline)
+            | models.Q(news_on=story.news_on, imported_headline=story.headline)
+        )
+        .order_by("pk")
+    )
+    for matches in (
+        lambda a: a.import_fingerprint == fingerprint,
+        lambda a: a.news_on == story.news_on and a.headline == story.headline,
+        lambda a: True,
+    ):
+        found = next((article for article in candidates if matches(article)), None)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass
+class _Plan:
+    """What to do with one story: create, update, leave unchanged, or keep."""
+
+    story: Story
+    fingerprint: str
+    article: Article | None
+    action: str  # "create", "update", "unchanged", "kept"
+    change: str = ""
+
+
+def _plan_story(
+    *, column: Column, story: Story, update: bool, result: ImportResult
+) -> _Plan:
+    fingerprint = story_fingerprint(story)
+    article = _find_article(column, story, fingerprint)
+    if article is None:
+        return _Plan(story, fingerprint, None, "create")
+    current_story = _story(article)
+    current = story_fingerprint(current_story)
+    imported = article.import_fingerprint or current
+    label = f"《{_snippet(article.headline)}》"
+    if fingerprint in (imported, current):
+        if current != imported:
+            result.kept.append(f"{label}:编辑导入后改过,页面未变,保留编辑的修改")
+        return _Plan(story, fingerprint, article, "unchanged")
+    change = _describe_changes(current_story, story)
+    # An article not made by an import is the editors' own.
+    edited = current != imported or not article.import_fingerprint
+    published = article.status == Article.Status.PUBLISHED
+    if (edited or published) and not update:
+        why = "编辑导入后改过" if edited else "已发布"
+        result.kept.append(
+            f"{label}:{why},未更新(页面有改动:{change});确认要用页面覆盖请加 --update"
+        )
+        return _Plan(story, fingerprint, article, "kept", change)
+    return _Plan(story, fingerprint, article, "update", change)
+
+
+def _write_article(
+    plan: _Plan,
+    *,
+    column: Column,
+    source: str,
+    publish: bool,
+    published_at: datetime.datetime,
+    officials: list[Person],
+    result: ImportResult,
+    extra: dict | None = None,
+) -> Article:
+    """Create or update the article of a story planned "create" or "update"."""
+    story = plan.story
+    article = plan.article or Article(column=column)
+    article.headline = story.headline
+    article.news_on = story.news_on
+    article.body = paragraphs_to_html(
+        [p.text for p in story.paragraphs],
+        subheads={i for i, p in enumerate(story.paragraphs) if p.is_subhead},
+    )
+    if story.reporters:
+        article.reporters = story.reporters
+    for name, value in (extra or {}).items():
+        setattr(article, name, value)
+    article.imported_from = source[:255]
+    article.imported_headline = story.headline
+    article.import_fingerprint = plan.fingerprint
+    if publish:
+        article.status = Article.Status.PUBLISHED
+        article.published_at = article.published_at or published_at
+    _save_or_explain(
+        article, _where(story.line_no, f"稿件《{_snippet(story.headline)}》")
+    )
+    result.photos_created += _import_photos(article, story)
+    text = " ".join([story.headline, *(p.text for p in story.paragraphs)])
+    named = _officials_named_in(text, officials)
+    if named or plan.article is not None:
+        article.officials.set(named)
+    result.officials_linked = sorted(
+        set(result.officials_linked) | {person.name for person in named}
+    )
+    if plan.action == "create":
+        result.articles_created += 1
+    else:
+        result.articles_updated += 1
+        result.changes.append(f"更新《{_snippet(story.headline)}》:{plan.change}")
+    return article
+
+
+def _digest_state(*, title: str, items: list, briefs: list) -> str:
+    """A digest of what a digest shows: title, items in order with the lead, briefs."""
+    parts = [_normalized(title)]
+    parts += [f"{article_id}:{int(is_lead)}" for article_id, is_lead in items]
+    parts += [f"{day.isoformat()}:{_normalized(text)}" for day, text in briefs]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+
+
+def _current_digest_state(digest: WeeklyDigest) -> str:
+    items = [(i.article_id, i.is_lead) for i in digest.items.order_by("order", "pk")]
+    briefs = [(b.happened_on, b.text) for b in digest.briefs.order_by("order", "pk")]
+    return _digest_state(title=digest.title, items=items, briefs=briefs)
+
+
+def _import_revision(source: str, by):
+    return revision(user=by, comment=f"导入 {source}" if source else "导入")
+
+
 @transaction.atomic
-def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportResult:
+def import_digest(
+    *,
+    document: DigestDocument,
+    publish: bool = True,
+    source: str = "",
+    update: bool = False,
+    force: bool = False,
+    by=None,
+) -> ImportResult:
     """Create or update the digest a parsed page describes, with its articles and photos.
 
-    Articles are matched by column, news date and headline, the digest by column and date,
-    so importing the same page again changes nothing. Raises `DigestImportError`, naming
-    the line, when the database refuses something on the page; nothing is then written.
+    The digest is matched by column and date, articles by the text they were imported
+    with (so an edited headline does not make a duplicate), else by date and headline;
+    importing the same page again changes nothing. An article or digest that editors
+    changed since it was imported, or that is published, is updated only with
+    `update` (the result lists what changed); a published digest never loses stories
+    or briefs without `force`. Every import is one revision, “导入 <source>”. Raises
+    `DigestImportError`, naming the line, when the page is refused; nothing is then
+    written.
     """
-    _check_column_names(document)
+    _check_column_names(document.breadcrumb, document.breadcrumb_line_no)
     _check_no_twins(document)
     column = ensure_column_path(names=document.breadcrumb)
     first, last = document.week()
@@ -164,63 +387,196 @@ def import_digest(*, document: DigestDocument, publish: bool = True) -> ImportRe
     digest = WeeklyDigest.objects.filter(
         column=column, issued_on=document.issued_on
     ).first()
-    created = digest is None
-    if created:
-        digest = WeeklyDigest(column=column, issued_on=document.issued_on)
-    digest.title = document.title
-    # The Monday-to-Sunday week of the first story, stretched if stories run past it.
-    digest.week_starts_on = monday
-    digest.week_ends_on = max(last, monday + datetime.timedelta(days=6))
-    if publish:
-        digest.status = WeeklyDigest.Status.PUBLISHED
-        digest.published_at = digest.published_at or _start_of_day(document.issued_on)
-    _save_or_explain(digest, _where(document.title_line_no, "标题"))
-
-    result = ImportResult(digest=digest, created=created)
-    officials = list(Person.objects.officials())
-    linked: set[str] = set()
-    articles: list[Article] = []
-    for story in document.stories:
-        article = Article.objects.filter(
-            column=column, news_on=story.news_on, headline=story.headline
-        ).first()
-        if article is None:
-            article = Article(
-                column=column, news_on=story.news_on, headline=story.headline
+    result = ImportResult(digest=digest, created=digest is None)
+    plans = [
+        _plan_story(column=column, story=story, update=update, result=result)
+        for story in document.stories
+    ]
+    new_briefs = [(brief.happened_on, brief.text) for brief in document.briefs]
+    if digest is not None:
+        _check_nothing_lost(digest, plans, new_briefs, force)
+        planned_items = [
+            (
+                plan.article.pk if plan.article else None,
+                document.lead is not None and i == 0,
             )
-            result.articles_created += 1
-        else:
-            result.articles_updated += 1
-        article.body = paragraphs_to_html([p.text for p in story.paragraphs])
-        if publish:
-            article.status = Article.Status.PUBLISHED
-            article.published_at = article.published_at or _start_of_day(story.news_on)
-        _save_or_explain(
-            article, _where(story.line_no, f"稿件《{_snippet(story.headline)}》")
+            for i, plan in enumerate(plans)
+        ]
+        planned = _digest_state(
+            title=document.title, items=planned_items, briefs=new_briefs
         )
-        result.photos_created += _import_photos(article, story)
-        text = " ".join([story.headline, *(p.text for p in story.paragraphs)])
-        named = _officials_named_in(text, officials)
-        article.officials.set(named)
-        linked.update(person.name for person in named)
-        articles.append(article)
+        current = _current_digest_state(digest)
+        imported = digest.import_fingerprint or current
+        published = digest.status == WeeklyDigest.Status.PUBLISHED
+        if planned != current and (current != imported or published) and not update:
+            why = "编辑导入后改过" if current != imported else "已发布"
+            result.kept.append(
+                f"本期《{_snippet(digest.title)}》{digest.issued_on:%Y-%m-%d}:{why},"
+                "页面的稿件、顺序或简讯与之不同,未更新;确认要用页面覆盖请加 --update"
+            )
+            result.kept.extend(
+                f"《{_snippet(p.story.headline)}》:页面上的新稿件,随本期一起未导入"
+                for p in plans
+                if p.action == "create"
+            )
+            result.articles_unchanged = len(plans)
+            return result
+        if planned == current and all(p.action in ("unchanged", "kept") for p in plans):
+            result.articles_unchanged = len(plans)
+            return result
 
-    digest.items.all().delete()
-    for order, article in enumerate(articles):
-        is_lead = document.lead is not None and order == 0
-        _save(DigestItem(digest=digest, article=article, order=order, is_lead=is_lead))
-    digest.briefs.all().delete()
-    for order, brief in enumerate(document.briefs):
-        _save_or_explain(
-            Brief(
-                digest=digest,
-                happened_on=brief.happened_on,
-                text=brief.text,
-                order=order,
-            ),
-            _where(brief.line_no, f"简讯“{_snippet(brief.text)}”"),
+    with _import_revision(source, by):
+        if digest is None:
+            digest = WeeklyDigest(column=column, issued_on=document.issued_on)
+            result.digest = digest
+        digest.title = document.title
+        # The Monday-to-Sunday week of the first story, stretched if stories run past.
+        digest.week_starts_on = monday
+        digest.week_ends_on = max(last, monday + datetime.timedelta(days=6))
+        if publish:
+            digest.status = WeeklyDigest.Status.PUBLISHED
+            digest.published_at = digest.published_at or _start_of_day(
+                document.issued_on
+            )
+        _save_or_explain(digest, _where(document.title_line_no, "标题"))
+
+        officials = list(Person.objects.officials())
+        articles: list[Article] = []
+        for plan in plans:
+            if plan.action in ("unchanged", "kept"):
+                result.articles_unchanged += 1
+                articles.append(plan.article)
+                continue
+            articles.append(
+                _write_article(
+                    plan,
+                    column=column,
+                    source=source,
+                    publish=publish,
+                    published_at=_start_of_day(plan.story.news_on),
+                    officials=officials,
+                    result=result,
+                )
+            )
+        items = [
+            (article.pk, document.lead is not None and order == 0)
+            for order, article in enumerate(articles)
+        ]
+        if [
+            (i.article_id, i.is_lead) for i in digest.items.order_by("order", "pk")
+        ] != items:
+            digest.items.all().delete()
+            for order, article in enumerate(articles):
+                is_lead = document.lead is not None and order == 0
+                _save(
+                    DigestItem(
+                        digest=digest, article=article, order=order, is_lead=is_lead
+                    )
+                )
+        digest.briefs.all().delete()
+        for order, brief in enumerate(document.briefs):
+            _save_or_explain(
+                Brief(
+                    digest=digest,
+                    happened_on=brief.happened_on,
+                    text=brief.text,
+                    order=order,
+                ),
+                _where(brief.line_no, f"简讯“{_snippet(brief.text)}”"),
+            )
+        before = digest.import_fingerprint
+        digest.import_fingerprint = _current_digest_state(digest)
+        digest.save(update_fields=["import_fingerprint"])
+        if not result.created and digest.import_fingerprint != before:
+            result.changes.append(
+                f"更新本期《{_snippet(digest.title)}》{digest.issued_on:%Y-%m-%d}"
+            )
+    return result
+
+
+def _check_nothing_lost(
+    digest: WeeklyDigest, plans: list[_Plan], briefs: list, force: bool
+) -> None:
+    """A published digest loses stories or briefs only when the editor insists."""
+    if digest.status != WeeklyDigest.Status.PUBLISHED or force:
+        return
+    kept_ids = {plan.article.pk for plan in plans if plan.article is not None}
+    lost = [
+        item.article.headline
+        for item in digest.items.select_related("article")
+        if item.article_id not in kept_ids
+    ]
+    new_briefs = {(day, _normalized(text)) for day, text in briefs}
+    lost_briefs = [
+        brief.text
+        for brief in digest.briefs.all()
+        if (brief.happened_on, _normalized(brief.text)) not in new_briefs
+    ]
+    if not lost and not lost_briefs:
+        return
+    parts = []
+    if lost:
+        names = "、".join(f"《{_snippet(h)}》" for h in lost[:5])
+        parts.append(f"{len(lost)} 篇稿件({names}{'等' if len(lost) > 5 else ''})")
+    if lost_briefs:
+        parts.append(f"{len(lost_briefs)} 条简讯")
+    raise DigestImportError(
+        f"已发布的本期《{_snippet(digest.title)}》({digest.issued_on:%Y-%m-%d})"
+        f"会失去 {'和'.join(parts)}:页面可能不完整。确认要删去,请加 --force。"
+    )
+
+
+@transaction.atomic
+def import_article_page(
+    *,
+    page: ArticlePage,
+    column: Column | None = None,
+    source: str = "",
+    update: bool = False,
+    publish: bool = True,
+    by=None,
+) -> ImportResult:
+    """Create or update the article a single-article page describes.
+
+    The column is the page's breadcrumb (created under its parents) unless `column` is
+    given; the rules for editors' changes, published articles and revisions are those
+    of `import_digest`.
+    """
+    if column is None:
+        _check_column_names(page.breadcrumb, page.header.breadcrumb_line_no)
+        column = ensure_column_path(names=page.breadcrumb)
+    result = ImportResult()
+    plan = _plan_story(column=column, story=page.story, update=update, result=result)
+    result.article = plan.article
+    if plan.action in ("unchanged", "kept"):
+        result.articles_unchanged = 1
+        return result
+    header = page.header
+    published_at = timezone.make_aware(
+        datetime.datetime.combine(
+            header.issued_on, header.issued_time or datetime.time()
         )
-    result.officials_linked = sorted(linked)
+    )
+    extra = {
+        name: value
+        for name, value in (
+            ("responsible_editor", page.responsible_editor),
+            ("source", page.source),
+        )
+        if value
+    }
+
+    with _import_revision(source, by):
+        result.article = _write_article(
+            plan,
+            column=column,
+            source=source,
+            publish=publish,
+            published_at=published_at,
+            officials=list(Person.objects.officials()),
+            result=result,
+            extra=extra,
+        )
     return result
 
 

@@ -34,6 +34,9 @@ class PhotoBlock:
 class Paragraph:
     text: str
     html: str = ""
+    # A subhead (`●某某表示——`) inside the story, not a paragraph of running text.
+    is_subhead: bool = field(default=False, compare=False)
+    line_no: int | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Story:
     # The saved article when built from the database.
     article: object | None = None
     line_no: int | None = field(default=None, compare=False)
+    # Bylines read off the page (`记者 吴丹`), for the article's 记者 field.
+    reporters: str = field(default="", compare=False)
 
     @property
     def paragraphs(self) -> list[Paragraph]:

@@ -128,9 +128,14 @@ def make_user(*, roles=("编辑",), superuser=False, **overrides):
     from django.contrib.auth.models import Group, Permission, User
 
     # Transactional tests flush the groups the migration created; bring them back.
-    role_permissions = import_module(
-        "digests.migrations.0003_editorial_groups"
+    role_permissions = dict(
+        import_module("digests.migrations.0003_editorial_groups").ROLE_PERMISSIONS
+    )
+    added = import_module(
+        "digests.migrations.0006_import_permission_for_editors"
     ).ROLE_PERMISSIONS
+    for role, codes in added.items():
+        role_permissions[role] = role_permissions[role] + codes
     n = next(_numbers)
     values = {
         "username": f"user{n}",

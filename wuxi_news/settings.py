@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django_filters",
     "ckeditor",
     "reversion",
+    "django_tasks",
+    "django_tasks_db",
     "wuxi_news.apps.AxesConfig",
     "wuxi_news",
     "people",
@@ -151,6 +153,12 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 # Digest pages are rendered when their content changes and kept (digests/rendering.py);
 # off, every request renders the page afresh.
 DIGEST_STORED_RENDERING = True
+
+# Background tasks (django-tasks with its database backend): large uploads of old pages
+# are imported by `python manage.py db_worker`, not in the editor's request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An upload of more page files than this (a ZIP) is imported in the background.
+PAGE_IMPORT_BACKGROUND_FILES = int(os.environ.get("PAGE_IMPORT_BACKGROUND_FILES", "20"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

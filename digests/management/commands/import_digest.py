@@ -30,18 +30,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="parse and report, write nothing"
         )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="also update items editors changed or that are published",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="let a published digest lose stories or briefs",
+        )
 
     def handle(self, *args, path: Path, draft: bool, dry_run: bool, **options):
         try:
             # One transaction: a refusal or Ctrl-C anywhere leaves the database as it was.
             with transaction.atomic():
-                self._import(path=path, draft=draft, dry_run=dry_run)
+                self._import(
+                    path=path,
+                    draft=draft,
+                    dry_run=dry_run,
+                    update=options["update"],
+                    force=options["force"],
+                )
         except DigestImportError as exc:
             raise CommandError(f"{path}:{exc.message}{NOTHING_WRITTEN}") from exc
         except KeyboardInterrupt:
             raise CommandError(f"已中断,{NOTHING_WRITTEN}", returncode=130) from None
 
-    def _import(self, *, path: Path, draft: bool, dry_run: bool) -> None:
+    def _import(
+        self, *, path: Path, draft: bool, dry_run: bool, update: bool, force: bool
+    ) -> None:
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -65,12 +83,21 @@ class Command(BaseCommand):
             return
         # An exported draft (TXT notice line, JSON status) comes back as a draft.
         result = import_digest(
-            document=document, publish=not (draft or document.is_draft)
+            document=document,
+            publish=not (draft or document.is_draft),
+            source=path.name,
+            update=update,
+            force=force,
         )
-        verb = "已导入" if result.created else "已更新"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {summary}"))
+        verb = {"imported": "已导入", "updated": "已更新", "unchanged": "未变"}
+        self.stdout.write(self.style.SUCCESS(f"{verb[result.outcome]} {summary}"))
+        for line in result.changes:
+            self.stdout.write(f"  {line}")
+        for line in result.kept:
+            self.stderr.write(self.style.WARNING(f"  保留 {line}"))
         self.stdout.write(
             f"新建稿件 {result.articles_created} 篇,更新 {result.articles_updated} 篇,"
+            f"未变 {result.articles_unchanged} 篇,"
             f"新建图片 {result.photos_created} 张;关联领导:"
             f"{'、'.join(result.officials_linked) or '无(名录为空?先运行 seed_demo)'}"
         )

@@ -1,0 +1,114 @@
+"""The admin's upload of old pages (a file or a ZIP) and its reports.
+
+Every view of it requires “可以导入旧网站页面” (digests.import_pages: 编辑 and
+superusers).
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django_tasks_db.models import DBTaskResult
+
+from .forms import PageImportForm
+from .models import PageImport
+from .tasks import start_page_import
+
+IMPORT_PERMISSION = "digests.import_pages"
+
+# django-tasks-db's own admin of task results is English only; an import's page shows
+# its state (排队中, 导入中, 已完成) and its report instead.
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+
+
+@admin.register(PageImport)
+class PageImportAdmin(admin.ModelAdmin):
+    form = PageImportForm
+    list_display = ["original_name", "status", "summary", "created_by", "created_at"]
+    list_filter = ["status", "is_dry_run"]
+    search_fields = ["original_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["created_by"]
+    change_form_template = "admin/digests/pageimport/change_form.html"
+
+    def _may_import(self, request) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (request.user.has_perm(IMPORT_PERMISSION))
+        )
+
+    def has_module_permission(self, request):
+        return self._may_import(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_import(request)
+
+    def has_add_permission(self, request):
+        return self._may_import(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a report is what happened; import again instead
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["original_name", "status", "is_update", "is_forced", "is_dry_run",
+                "created_by", "created_at", "finished_at"]  # fmt: skip
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["upload", "is_update", "is_forced", "is_dry_run"]
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="结果")
+    def summary(self, page_import):
+        counts = page_import.report.get("counts")
+        if not counts:
+            return page_import.report.get("error", "—")
+        return "、".join(f"{label} {n}" for label, n in counts.items() if n)
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if start_page_import(page_import=obj, by=request.user):
+            messages.info(
+                request,
+                "文件较多,已交给后台导入(需运行 db_worker)。稍后刷新本页查看报告。",
+            )
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_post_save_add(self, request, obj):
+        return self._redirect_to_report(obj)
+
+    def _redirect_to_report(self, obj):
+        return redirect("admin:digests_pageimport_change", obj.pk)
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.report_json_view)
+        return [
+            path("<int:pk>/report.json", report, name="digests_pageimport_report"),
+            *super().get_urls(),
+        ]
+
+    def report_json_view(self, request, pk):
+        if not self._may_import(request):
+            raise PermissionDenied
+        page_import = get_object_or_404(PageImport, pk=pk)
+        response = HttpResponse(
+            json.dumps(page_import.report, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="import-report-{page_import.pk}.json"'
+        )
+        return response
