@@ -128,9 +128,17 @@ def make_user(*, roles=("编辑",), superuser=False, **overrides):
     from django.contrib.auth.models import Group, Permission, User
 
     # Transactional tests flush the groups the migration created; bring them back.
-    role_permissions = import_module(
-        "digests.migrations.0003_editorial_groups"
-    ).ROLE_PERMISSIONS
+    role_permissions = {
+        role: [
+            *codes,
+            *import_module(
+                "digests.migrations.0005_editorial_check_roles"
+            ).ADDED_PERMISSIONS.get(role, []),
+        ]
+        for role, codes in import_module(
+            "digests.migrations.0003_editorial_groups"
+        ).ROLE_PERMISSIONS.items()
+    }
     n = next(_numbers)
     values = {
         "username": f"user{n}",
