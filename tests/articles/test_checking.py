@@ -166,7 +166,9 @@ class TestDismissals:
         article.body = "<p>县长李卫东出席会议并讲话。</p>"  # the matched text unchanged
         article.save()
         assert not [c for c in check_article(article) if c.is_blocking]
-        article.body = "<p>县长、县委书记李卫东出席会议。</p>"  # the matched text changed
+        article.body = (
+            "<p>县长、县委书记李卫东出席会议。</p>"  # the matched text changed
+        )
         article.save()
         assert [c for c in check_article(article) if c.is_blocking]
         with pytest.raises(ValidationError):
