@@ -200,6 +200,11 @@ class ExpressionRuleAdmin(GuardedVersionAdmin):
         ("依据", {"fields": ["source_url", "note"]}),
     ]  # fmt: skip
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         offer_patrol(request, "规范表述")
