@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles.checking import check_article
+from articles.models import Article
 from articles.services import dismiss_finding
 from digests.checking import patrol_published
+from tests.conftest import REFERENCE_PATH
 from tests.factories import add_item, make_article, make_brief, make_digest, make_user
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,24 @@ def test_readers_never_see_findings(register, client):
     add_item(digest, make_article(body="<p>县长李卫东出席。</p>"))
     page = client.get(digest.get_absolute_url()).content.decode()
     assert "editorial-findings" not in page
+
+
+def test_an_import_reports_findings_without_blocking(register, tmp_path):
+    text = REFERENCE_PATH.read_text(encoding="utf-8").replace(
+        "县委书记李卫东出席会议并讲话。县委副书记",
+        "县长李卫东出席会议并讲话。县委副书记",
+        1,
+    )
+    path = tmp_path / "page.txt"
+    path.write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_digest", str(path), stdout=out)
+    assert "校对:1 条提示,其中错误 1 条" in out.getvalue()
+    assert "TITLE_NOT_HELD" in out.getvalue()
+    assert Article.objects.filter(status=Article.Status.PUBLISHED).count() == 12
+
+
+def test_the_reference_page_imports_with_a_clean_check(officials):
+    out = io.StringIO()
+    call_command("import_digest", str(REFERENCE_PATH), stdout=out)
+    assert "校对:没有发现问题。" in out.getvalue()
