@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from media.models import Photo
+from people.editorial import RULE_LABELS
 from people.models import Person
 from wuxi_news.text import clean_text, sanitize_html
 
@@ -455,7 +456,10 @@ class AllowedFinding(models.Model):
     """A site-wide exception (终审 only): this rule never flags this text."""
 
     code = models.CharField(
-        "规则", max_length=40, help_text="校对规则代码,如 UNREGISTERED、EXPR。"
+        "规则",
+        max_length=40,
+        choices=list(RULE_LABELS.items()),
+        help_text="哪一条校对规则不再对这段文字提示。",
     )
     text = models.CharField(
         "文字",

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from articles.models import Column
+from people.editorial import RULE_LABELS
 from tests.factories import make_photo, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +27,7 @@ ALLOWED = {
     "CKEditor", "DOCX", "PDF", "JSON", "HTML", "TXT", "ZIP", "Word", "JPEG", "PNG",
     "WebP", "EXIF", "GPS", "URL", "IP", "SHA", "RSS", "QR", "px", "KB", "MB",
     "LDAP", "Control", "Command", "Mac",
+    *RULE_LABELS,  # the editorial check's rule codes, shown beside their Chinese names
 }  # fmt: skip
 LATIN_DATA = [
     re.compile(r"(?:https?://|/)[\w\-./?=&%#]+"),  # URLs and paths

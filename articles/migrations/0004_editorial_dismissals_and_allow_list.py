@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             name='AllowedFinding',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='校对规则代码,如 UNREGISTERED、EXPR。', max_length=40, verbose_name='规则')),
+                ('code', models.CharField(choices=[('TITLE_NOT_HELD', '职务与名录不符'), ('TITLE_ACTING', '代理职务写法'), ('NAME_NEAR_MISS', '姓名疑似写错'), ('FORMER_BUT_CURRENT', '“原”职务仍在任'), ('TIME_REF_UNCHECKED', '“时任”需人工核对'), ('PARTY_POST_UNKNOWN', '名录中没有的党组职务'), ('TITLE_ORDER', '职务书写顺序'), ('UNREGISTERED', '名录中没有此人'), ('ORDER', '领导排序'), ('EXPR', '规范表述'), ('EXPR_ANACHRONISM', '表述早于生效日期'), ('UNIT_DOUBLED', '单位名称重复')], help_text='哪一条校对规则不再对这段文字提示。', max_length=40, verbose_name='规则')),
                 ('text', models.CharField(help_text='提示的原文包含这段文字时,全站不再提示。', max_length=200, verbose_name='文字')),
                 ('reason', models.CharField(help_text='至少写 4 个字。', max_length=500, verbose_name='理由')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='添加时间')),

@@ -9,12 +9,13 @@ between calls (an edited tier table or lexicon rule counts from the next check).
 
 import datetime
 
-from .findings import Finding, Severity, fingerprint
+from .findings import RULE_LABELS, Finding, Severity, fingerprint
 from .normalise import normalise
 from .register import Register, load_register
 from .rules import Checker, is_near
 
 __all__ = [
+    "RULE_LABELS",
     "Finding",
     "Register",
     "Severity",

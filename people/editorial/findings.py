@@ -9,6 +9,24 @@ class Severity:
     LABELS = {"E": "错误", "W": "警告", "I": "提示"}
 
 
+# The rules' codes (part of the interface: the command's JSON, the allow-list) and
+# what editors read for them.
+RULE_LABELS = {
+    "TITLE_NOT_HELD": "职务与名录不符",
+    "TITLE_ACTING": "代理职务写法",
+    "NAME_NEAR_MISS": "姓名疑似写错",
+    "FORMER_BUT_CURRENT": "“原”职务仍在任",
+    "TIME_REF_UNCHECKED": "“时任”需人工核对",
+    "PARTY_POST_UNKNOWN": "名录中没有的党组职务",
+    "TITLE_ORDER": "职务书写顺序",
+    "UNREGISTERED": "名录中没有此人",
+    "ORDER": "领导排序",
+    "EXPR": "规范表述",
+    "EXPR_ANACHRONISM": "表述早于生效日期",
+    "UNIT_DOUBLED": "单位名称重复",
+}
+
+
 @dataclass
 class Finding:
     """One thing the check found: where, what, and what to write instead."""
@@ -30,6 +48,10 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity == Severity.ERROR
+
+    @property
+    def label(self) -> str:
+        return RULE_LABELS.get(self.code, self.code)
 
     @property
     def severity_label(self) -> str:
