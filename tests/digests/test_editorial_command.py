@@ -12,6 +12,7 @@ from articles.checking import check_article
 from articles.models import Article
 from articles.services import dismiss_finding
 from digests.checking import patrol_published
+from digests.services import check_digest
 from tests.conftest import REFERENCE_PATH
 from tests.factories import add_item, make_article, make_brief, make_digest, make_user
 
@@ -168,3 +169,11 @@ def test_the_reference_page_imports_with_a_clean_check(officials):
     out = io.StringIO()
     call_command("import_digest", str(REFERENCE_PATH), stdout=out)
     assert "校对:没有发现问题。" in out.getvalue()
+
+
+def test_a_digest_with_an_error_in_a_brief_is_not_published(register):
+    digest = make_digest(status="draft", published_at=None)
+    add_item(digest, make_article())
+    make_brief(digest, text="县长李卫东出席。", happened_on=datetime.date(2024, 12, 12))
+    [error] = check_digest(digest=digest).errors
+    assert "校对发现 1 处错误尚未处理" in error and "请修改这条简讯" in error
