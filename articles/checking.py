@@ -50,11 +50,8 @@ def check_text(*, headline: str, body: str, captions: list[str]) -> str:
 
 
 def article_check_text(article: Article, *, headline=None, body=None) -> str:
-    captions = (
-        [p.photo.caption for p in article.placements.select_related("photo")]
-        if article.pk
-        else []
-    )
+    # `placements.all()`: the patrol prefetches them (with their photos) for every page.
+    captions = [p.photo.caption for p in article.placements.all()] if article.pk else []
     return check_text(
         headline=article.headline if headline is None else headline,
         body=article.body if body is None else body,

@@ -14,7 +14,14 @@ from articles.services import dismiss_finding
 from digests.checking import patrol_published
 from digests.services import check_digest
 from tests.conftest import REFERENCE_PATH
-from tests.factories import add_item, make_article, make_brief, make_digest, make_user
+from tests.factories import (
+    add_item,
+    make_article,
+    make_brief,
+    make_digest,
+    make_user,
+    place_photo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +184,15 @@ def test_a_digest_with_an_error_in_a_brief_is_not_published(register):
     make_brief(digest, text="县长李卫东出席。", happened_on=datetime.date(2024, 12, 12))
     [error] = check_digest(digest=digest).errors
     assert "校对发现 1 处错误尚未处理" in error and "请修改这条简讯" in error
+
+
+def test_the_patrol_reads_a_fixed_number_of_queries(
+    register, django_assert_max_num_queries
+):
+    for _ in range(3):
+        article = make_article(news_on=DAY, body="<p>县长李卫东出席。</p>")
+        place_photo(article)
+    make_brief(make_digest(), text="县长李卫东出席。")
+    with django_assert_max_num_queries(10):
+        reports = patrol_published()
+    assert len(reports) == 4
