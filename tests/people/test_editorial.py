@@ -163,3 +163,25 @@ class TestExpressions:
 
 def test_a_deputy_title_the_register_lacks_is_not_read_as_the_head(register):
     assert check("县委常委、副县长车延超参加调研", D(2024, 12, 10)) == []
+
+
+def test_a_near_miss_before_a_verb_of_movement(register):
+    findings = check("县委副书记、县长王忠来到大河乡", D(2024, 12, 12))
+    assert [(f.code, f.suggestion) for f in findings] == [
+        ("NAME_NEAR_MISS", "县委副书记、县长王中")
+    ]
+
+
+def test_a_registered_name_before_any_word_is_read(register):
+    assert check("县委书记李卫东来到凤凰镇", D(2024, 12, 12)) == []
+
+
+def test_a_title_without_a_name_is_not_checked(register):
+    assert check("李卫东主持召开2024年县委书记办公会第13次会议", D(2024, 12, 11)) == []
+
+
+def test_names_sharing_one_title(register):
+    findings = check("县委副书记黄作盛、李卫东参加", D(2024, 12, 10))
+    assert sorted(f.code for f in findings) == ["ORDER", "TITLE_NOT_HELD"]
+    [not_held] = [f for f in findings if f.code == "TITLE_NOT_HELD"]
+    assert "李卫东不是县委副书记" in not_held.message
