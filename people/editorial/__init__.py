@@ -43,7 +43,6 @@ def run_editorial_check(
     source = normalise(text_or_html or "")
     return Checker(
         source=source,
-        original=text_or_html or "",
         as_of=as_of,
         register=register or load_register(),
         host_body=host_body,

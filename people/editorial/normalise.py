@@ -17,7 +17,8 @@ _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
     "figure", "figcaption", "table", "tr", "td", "th", "blockquote", "section",
 }  # fmt: skip
-_HORIZONTAL_SPACE = " \t\u00a0"
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+_SPACES_BETWEEN_HAN = re.compile(f"(?<=[{_HAN}])[ \t\u00a0]+(?=[{_HAN}])")
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\ufeff"}
 # Kept as written: NFKC would turn them into other marks the rules do not expect.
 _KEEP = {"—", "…", "·", "“", "”", "‘", "’"}
@@ -67,31 +68,45 @@ def _characters(original: str):
         position += 1
 
 
+_FOLDED: dict[str, str] = {}
+
+
+def _fold(char: str) -> str:
+    folded = _FOLDED.get(char)
+    if folded is None:
+        if char in _INVISIBLE:
+            folded = ""
+        elif char in _KEEP:
+            folded = char
+        else:
+            folded = unicodedata.normalize("NFKC", char)
+        if len(_FOLDED) < 20000:
+            _FOLDED[char] = folded
+    return folded
+
+
 def normalise(original: str) -> Normalised:
     chars: list[str] = []
     positions: list[int] = []
     for char, offset in _characters(original):
-        if char in _INVISIBLE:
+        folded = _fold(char)
+        if len(folded) == 1:
+            chars.append(folded)
+            positions.append(offset)
             continue
-        folded = char if char in _KEEP else unicodedata.normalize("NFKC", char)
         for piece in folded:
             chars.append(piece)
             positions.append(offset)
     # Drop horizontal spaces between two Chinese characters.
-    text: list[str] = []
+    joined = "".join(chars)
+    text_parts: list[str] = []
     kept: list[int] = []
-    index, count = 0, len(chars)
-    while index < count:
-        char = chars[index]
-        if char in _HORIZONTAL_SPACE and text and is_han(text[-1]):
-            run_end = index
-            while run_end < count and chars[run_end] in _HORIZONTAL_SPACE:
-                run_end += 1
-            if run_end < count and is_han(chars[run_end]):
-                index = run_end
-                continue
-        text.append(char)
-        kept.append(positions[index])
-        index += 1
+    previous = 0
+    for gap in _SPACES_BETWEEN_HAN.finditer(joined):
+        text_parts.append(joined[previous : gap.start()])
+        kept.extend(positions[previous : gap.start()])
+        previous = gap.end()
+    text_parts.append(joined[previous:])
+    kept.extend(positions[previous:])
     kept.append(len(original))
-    return Normalised(text="".join(text), positions=kept)
+    return Normalised(text="".join(text_parts), positions=kept)

@@ -114,14 +114,12 @@ class Checker:
         self,
         *,
         source: Normalised,
-        original: str,
         as_of: datetime.date,
         register: Register,
         host_body: str | None,
     ):
         self.source = source
         self.text = source.text
-        self.original = original
         self.day = as_of
         self.register = register
         self.host_body = host_body
@@ -461,7 +459,8 @@ class Checker:
         if holders:
             parts.append(
                 "当天担任这一职务的是"
-                + "、".join(f"{t.name}({t.dates()})" for t in holders)
+                + "、".join(f"{t.name}({t.dates()})" for t in holders[:3])
+                + ("等" if len(holders) > 3 else "")
             )
         current = register.title_text_on(person_id, day)
         self.add(
@@ -472,7 +471,8 @@ class Checker:
             name.end,
             suggestion=f"{current}{name.text}" if current else "",
             evidence=";".join(
-                f"任职 #{t.appointment_id}:{t.name} {t.dates()}" for t in own + holders
+                f"任职 #{t.appointment_id}:{t.name} {t.dates()}"
+                for t in (own + holders)[:6]
             ),
         )
 
