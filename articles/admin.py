@@ -5,8 +5,9 @@ from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
@@ -19,15 +20,24 @@ from wuxi_news.staff import display_name
 from wuxi_news.stale import STALE_STEP_MESSAGE, check_not_stale
 
 from .body import block_text
+from .checking import (
+    ERROR_REASON_MIN,
+    article_check_text,
+    can_dismiss,
+    check_article,
+    highlighted,
+)
 from .editing import EditingAdminMixin, release_lock
 from .forms import ArticleForm, ArticlePhotoForm, ArticlePhotoFormSet, WorkflowForm
-from .models import Article, ArticlePhoto, Column
+from .models import AllowedFinding, Article, ArticlePhoto, Column, FindingDismissal
 from .services import (
+    allow_finding,
     approve_article,
     available_actions,
     can_change_photo,
     can_edit_article,
     can_preview,
+    dismiss_finding,
     photo_locked_by,
     read_only_reason,
     return_article,
@@ -272,11 +282,26 @@ class ArticleAdmin(
                 "is_final_stage": article.review_stage == Article.ReviewStage.FINAL,
                 # A refused save shows the form again: the typed remark comes back too.
                 "workflow_remark": request.POST.get("workflow-remark", ""),
+                **self.editorial_context(request, article),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def read_only_reason(self, request, obj):
         return read_only_reason(user=request.user, article=obj)
+
+    def editorial_context(self, request, article: Article) -> dict:
+        """The 校对 panel: findings on the article's date, spans marked in its text."""
+        checked = check_article(article)
+        return {
+            "editorial_findings": [
+                (number, item, can_dismiss(user=request.user, finding=item.finding))
+                for number, item in enumerate(checked, start=1)
+            ],
+            "editorial_text": highlighted(article_check_text(article), checked),
+            "editorial_blocking": sum(item.is_blocking for item in checked),
+            "editorial_reason_min": ERROR_REASON_MIN,
+            "can_allow_findings": request.user.has_perm("articles.publish_article"),
+        }
 
     def render_change_form(self, request, context, add=False, change=False, **kw):
         response = super().render_change_form(request, context, add, change, **kw)
@@ -316,6 +341,11 @@ class ArticleAdmin(
     def get_urls(self):
         return [
             path(
+                "<path:object_id>/dismiss-finding/",
+                self.admin_site.admin_view(self.dismiss_finding_view),
+                name="articles_article_dismiss_finding",
+            ),
+            path(
                 "<path:object_id>/workflow/",
                 self.admin_site.admin_view(self.workflow_view),
                 name="articles_article_workflow",
@@ -345,6 +375,51 @@ class ArticleAdmin(
             for errors in form.errors.values():
                 messages.error(request, " ".join(errors))
         return redirect("admin:articles_article_change", article.pk)
+
+    @method_decorator(require_POST)
+    def dismiss_finding_view(self, request, object_id):
+        """Dismiss one finding (or, for 终审, allow its text site-wide) with a reason."""
+        article = get_object_or_404(Article, pk=unquote(object_id))
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        fingerprint = request.POST.get("fingerprint", "")
+        reason = request.POST.get("reason", "")
+        try:
+            if request.POST.get("scope") == "site":
+                checked = next(
+                    (
+                        c
+                        for c in check_article(article)
+                        if c.finding.fingerprint == fingerprint
+                    ),
+                    None,
+                )
+                if checked is None:
+                    raise ValidationError("这条校对提示已不存在,请刷新页面。")
+                allow_finding(
+                    user=request.user,
+                    code=checked.finding.code,
+                    text=request.POST.get("text") or checked.finding.excerpt,
+                    reason=reason,
+                )
+                messages.success(request, "已加入全站校对允许清单。")
+            else:
+                with revision(user=request.user, comment="忽略校对提示"):
+                    dismiss_finding(
+                        article=article,
+                        user=request.user,
+                        fingerprint=fingerprint,
+                        reason=reason,
+                    )
+                messages.success(request, "这条校对提示已忽略,理由已记入审核记录。")
+        except PermissionDenied as error:
+            messages.error(request, " ".join(_messages(error)))
+            return HttpResponseForbidden(" ".join(_messages(error)))
+        except ValidationError as error:
+            messages.error(request, " ".join(_messages(error)))
+        return redirect(
+            reverse("admin:articles_article_change", args=[article.pk]) + "#editorial"
+        )
 
     def _act(self, request, article: Article, form: WorkflowForm) -> None:
         """Run the step the workflow form asks for; permissions live in the services."""
@@ -405,3 +480,53 @@ class ArticleAdmin(
 
 def _messages(error) -> list[str]:
     return list(getattr(error, "messages", None) or [str(error) or "没有权限。"])
+
+
+@admin.register(FindingDismissal)
+class FindingDismissalAdmin(admin.ModelAdmin):
+    list_display = ["code", "severity", "excerpt", "article", "dismissed_by_name",
+                    "created_at"]  # fmt: skip
+    list_filter = ["code", "severity"]
+    search_fields = ["excerpt", "reason", "article__headline"]
+    list_select_related = ["article"]
+    readonly_fields = [f.name for f in FindingDismissal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # dismissals are made from the article's 校对 panel
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AllowedFinding)
+class AllowedFindingAdmin(admin.ModelAdmin):
+    list_display = ["code", "text", "reason", "created_by", "created_at"]
+    list_filter = ["code"]
+    search_fields = ["text", "reason"]
+    list_select_related = ["created_by"]
+    fields = ["code", "text", "reason"]
+
+    def _is_final_signer(self, request) -> bool:
+        return request.user.has_perm("articles.publish_article")
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_final_signer(request) or super().has_view_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request):
+        return self._is_final_signer(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_final_signer(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_final_signer(request)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

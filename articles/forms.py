@@ -11,7 +11,9 @@ from media.forms import PhotoUploadField, credit_from_photographer
 from media.models import Photo
 from people.models import Person
 from wuxi_news.stale import check_not_stale
+from wuxi_news.text import sanitize_html
 
+from .checking import ensure_publishable
 from .editing import EditingFormMixin
 from .models import Article, ArticlePhoto, Column
 from .services import STAGE_ACTIONS, available_actions, photo_locked_by
@@ -52,6 +54,17 @@ class ArticleForm(EditingFormMixin, forms.ModelForm):
             if not self.workflow.is_valid():
                 raise ValidationError(
                     [m for errors in self.workflow.errors.values() for m in errors]
+                )
+            if (
+                self.workflow.cleaned_data["action"] == "approve"
+                and self.instance.review_stage == Article.ReviewStage.FINAL
+            ):
+                # Refused here, the page comes back with everything typed and why.
+                ensure_publishable(
+                    self.instance,
+                    headline=cleaned_data.get("headline", self.instance.headline),
+                    body=sanitize_html(cleaned_data.get("body", self.instance.body)),
+                    news_on=cleaned_data.get("news_on") or self.instance.news_on,
                 )
         return cleaned_data
 

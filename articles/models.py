@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from media.models import Photo
+from people.editorial import RULE_LABELS
 from people.models import Person
 from wuxi_news.text import clean_text, sanitize_html
 
@@ -379,6 +381,7 @@ class Review(models.Model):
         SIGN_OFF = "sign_off", "终审签发"
         RETURN = "return", "退回修改"
         UNPUBLISH = "unpublish", "撤销发布"
+        DISMISS = "dismiss", "忽略校对提示"
 
     # Who appears in the article's review line, and under which label.
     LINE_LABELS = {
@@ -444,3 +447,95 @@ class EditLock(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.since:%Y-%m-%d %H:%M}"
+
+
+class FindingDismissal(models.Model):
+    """An editorial-check finding an editor set aside, with the reason.
+
+    It holds while the matched text is unchanged (the fingerprint is the rule's code
+    and that text); once the text changes, the finding is new and shows again.
+    """
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name="稿件",
+        on_delete=models.CASCADE,
+        related_name="dismissals",
+    )
+    code = models.CharField("规则", max_length=40)
+    severity = models.CharField("级别", max_length=1)
+    fingerprint = models.CharField("指纹", max_length=40)
+    excerpt = models.CharField("原文", max_length=300)
+    reason = models.CharField("理由", max_length=500)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    dismissed_by_name = models.CharField("署名", max_length=50)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "已忽略的校对提示"
+        verbose_name_plural = "已忽略的校对提示"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "fingerprint"],
+                name="findingdismissal_once_per_article",
+                violation_error_message="这条校对提示已经忽略过了。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} “{self.excerpt}”"
+
+
+class AllowedFinding(models.Model):
+    """A site-wide exception (终审 only): this rule never flags this text."""
+
+    code = models.CharField(
+        "规则",
+        max_length=40,
+        choices=list(RULE_LABELS.items()),
+        help_text="哪一条校对规则不再对这段文字提示。",
+    )
+    text = models.CharField(
+        "文字",
+        max_length=200,
+        help_text="提示的原文包含这段文字时,全站不再提示。",
+    )
+    reason = models.CharField("理由", max_length=500, help_text="至少写 4 个字。")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="添加人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("添加时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "校对允许清单"
+        verbose_name_plural = "校对允许清单"
+        ordering = ["code", "text"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "text"],
+                name="allowedfinding_once",
+                violation_error_message="允许清单里已有这一条。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code}:{self.text}"
+
+    def clean(self):
+        if len((self.reason or "").strip()) < 4:
+            raise ValidationError({"reason": "请写明理由,至少 4 个字。"})
+
+    def allows(self, finding) -> bool:
+        return finding.code == self.code and self.text in finding.excerpt

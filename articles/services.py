@@ -9,7 +9,14 @@ from pypinyin import Style, lazy_pinyin
 from media.models import Photo
 from wuxi_news.staff import display_name
 
-from .models import Article, Column, Review
+from .checking import (
+    DISMISS_ERROR_PERMISSIONS,
+    ERROR_REASON_MIN,
+    can_dismiss,
+    check_article,
+    ensure_publishable,
+)
+from .models import AllowedFinding, Article, Column, FindingDismissal, Review
 
 
 def column_slug(name: str) -> str:
@@ -159,6 +166,7 @@ def approve_article(
         )
     stage = article.review_stage
     if stage == Article.ReviewStage.FINAL:
+        ensure_publishable(article)  # the editorial check: no error left standing
         article.status = Article.Status.PUBLISHED
         article.review_stage = ""
         article.published_at = publish_at or article.published_at or timezone.now()
@@ -256,3 +264,72 @@ def can_change_photo(*, user, photo: Photo) -> bool:
     return user.has_perm("media.change_photo") and not photo_locked_by(
         user=user, photo=photo
     )
+
+
+# --- The editorial check (校对): setting findings aside ---
+
+
+@transaction.atomic
+def dismiss_finding(
+    *, article: Article, user, fingerprint: str, reason: str
+) -> FindingDismissal:
+    """Set one finding aside for as long as its matched text is unchanged.
+
+    Any editor may dismiss a warning or a note; only 审核 or 终审 an error, and with a
+    reason of at least four characters. The dismissal goes into the review trail.
+    """
+    if not any(
+        user.has_perm(p)
+        for p in ("articles.change_article", "articles.first_review_article",
+                  *DISMISS_ERROR_PERMISSIONS)
+    ):  # fmt: skip
+        raise PermissionDenied("你没有处理校对提示的权限。")
+    checked = next(
+        (c for c in check_article(article) if c.finding.fingerprint == fingerprint),
+        None,
+    )
+    if checked is None:
+        raise ValidationError("这条校对提示已不存在(稿件可能已经修改),请刷新页面。")
+    finding = checked.finding
+    if not can_dismiss(user=user, finding=finding):
+        raise PermissionDenied("错误级(E)的校对提示只有审核或终审可以忽略。")
+    reason = (reason or "").strip()
+    if finding.is_error and len(reason) < ERROR_REASON_MIN:
+        raise ValidationError(
+            f"忽略错误级的校对提示请写明理由,至少 {ERROR_REASON_MIN} 个字。"
+        )
+    if not reason:
+        raise ValidationError("忽略校对提示请写明理由。")
+    dismissal = FindingDismissal.objects.filter(
+        article=article, fingerprint=fingerprint
+    ).first() or FindingDismissal(article=article, fingerprint=fingerprint)
+    dismissal.code = finding.code
+    dismissal.severity = finding.severity
+    dismissal.excerpt = finding.excerpt[:300]
+    dismissal.reason = reason
+    dismissal.dismissed_by = user
+    dismissal.dismissed_by_name = display_name(user)
+    dismissal.created_at = timezone.now()
+    dismissal.full_clean()
+    dismissal.save()
+    _record(
+        article=article,
+        user=user,
+        action=Review.Action.DISMISS,
+        remark=f"{finding.code}({finding.severity})“{finding.excerpt}”:{reason}",
+    )
+    return dismissal
+
+
+@transaction.atomic
+def allow_finding(*, user, code: str, text: str, reason: str) -> AllowedFinding:
+    """A site-wide exception to one rule for one text; 终审 only."""
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("只有终审可以把文字加入校对允许清单。")
+    entry = AllowedFinding(
+        code=code.strip(), text=text.strip(), reason=(reason or "").strip(),
+        created_by=user,
+    )  # fmt: skip
+    entry.full_clean()
+    entry.save()
+    return entry

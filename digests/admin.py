@@ -1,3 +1,5 @@
+import time
+
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -13,6 +15,7 @@ from articles.editing import EditingAdminMixin
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
 
 from . import import_admin  # noqa: F401 (registers the upload of old pages)
+from .checking import patrol_published
 from .export_admin import DigestExportAdminMixin
 from .forms import DigestItemFormSet, WeeklyDigestForm
 from .models import Brief, DigestItem, WeeklyDigest
@@ -205,6 +208,11 @@ class WeeklyDigestAdmin(
                 name="digests_weeklydigest_brief_line",
             ),
             path(
+                "editorial-patrol/",
+                wrap(self.patrol_view),
+                name="editorial_patrol",
+            ),
+            path(
                 "<path:object_id>/publish/",
                 wrap(self.publish_view),
                 name="digests_weeklydigest_publish",
@@ -230,6 +238,27 @@ class WeeklyDigestAdmin(
         with revision(user=request.user, comment="填入本周稿件"):
             added = fill_digest(digest=digest)
         self._announce_fill(request, digest, added)
+
+    def patrol_view(self, request):
+        """The patrol (审核/终审): every public page checked on its own date."""
+        if not any(
+            request.user.has_perm(p)
+            for p in ("articles.review_article", "articles.publish_article")
+        ):
+            raise PermissionDenied
+        reports, seconds = None, None
+        if request.GET.get("run"):
+            started = time.perf_counter()
+            reports = patrol_published()
+            seconds = time.perf_counter() - started
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "已发布内容校对巡查",
+            "reports": reports,
+            "seconds": seconds,
+        }
+        return TemplateResponse(request, "admin/digests/editorial_patrol.html", context)
 
     def brief_line_view(self, request):
         """读者看到 for a brief being typed: the line, or why it would be refused."""

@@ -16,6 +16,7 @@ from wuxi_news.revisions import revision
 from wuxi_news.text import clean_text
 
 from .article_page import ArticlePage
+from .checking import check_digest_stories
 from .models import Brief, DigestItem, WeeklyDigest
 from .structure import (
     BriefLine,
@@ -730,6 +731,17 @@ def check_digest(*, digest: WeeklyDigest) -> DigestCheck:
     if sum(item.is_lead for item in items) > 1:
         check.errors.append("每期只能有一篇头条。")
     check.warnings += briefs_outside_week(digest=digest)
+    for report in check_digest_stories(digest):
+        if report.blocking:
+            check.errors.append(
+                f"{report.label}校对发现 {report.blocking} 处错误尚未处理"
+                f"(按 {report.day:%Y-%m-%d} 核对),不能发布。"
+                + (
+                    "请在稿件的“校对”面板处理。"
+                    if report.article
+                    else "请修改这条简讯。"
+                )
+            )
     return check
 
 

@@ -3,6 +3,7 @@ from django.views.generic import DetailView
 from wuxi_news.cache import PublicPageMixin
 
 from . import rendering
+from .checking import check_digest_stories
 from .models import WeeklyDigest
 from .services import can_see_unpublished_digests
 
@@ -39,6 +40,8 @@ class DigestDetailView(PublicPageMixin, DetailView):
         digest = self.object
         if self.previewing:
             page = rendering.render_page(digest, public=False)
+            # Staff previews list the editorial check's findings, story by story.
+            context["editorial_reports"] = check_digest_stories(digest)
         else:  # not rendered yet, or outdated: render, and keep it for the next readers
             page = rendering.render_page(digest)
             rendering.store(digest, page, replacing=rendering.stored_rendering(digest))

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -259,3 +260,157 @@ class Appointment(models.Model):
         return self.started_on <= day and (
             self.ended_on is None or self.ended_on >= day
         )
+
+
+class ProtocolTier(models.Model):
+    """One step of protocol order (礼宾次序) in lists of leaders; editable by editors."""
+
+    class Kind(models.TextChoices):
+        POSITION = "position", "职务"
+        OTHERS = "others", "其他领导"
+        FORMER = "former", "原任领导"
+
+    order = models.PositiveIntegerField(
+        "次序", help_text="数字越小越靠前;改动保存后,下一次校对即按新次序检查。"
+    )
+    kind = models.CharField("类别", max_length=20, choices=Kind, default=Kind.POSITION)
+    title = models.CharField(
+        "职务名称",
+        max_length=100,
+        blank=True,
+        help_text="与“职务”中的写法一致,如“县人大常委会主任”;“其他领导”“原任领导”留空。",
+    )
+
+    class Meta:
+        verbose_name = "礼宾次序"
+        verbose_name_plural = "礼宾次序"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["title"],
+                condition=Q(kind="position"),
+                name="protocoltier_title_once",
+                violation_error_message="这个职务已经在礼宾次序表里了。",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=~Q(kind="position"),
+                name="protocoltier_special_once",
+                violation_error_message="“其他领导”和“原任领导”各只能有一行。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="position", title__gt="") | ~Q(kind="position"),
+                name="protocoltier_position_has_title",
+                violation_error_message="职务类的次序请填写职务名称。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.get_kind_display()
+
+    def save(self, *args, **kwargs):
+        self.title = clean_text(self.title).strip()
+        super().save(*args, **kwargs)
+
+
+class ExpressionRuleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ExpressionRule(models.Model):
+    """A fixed expression (规范表述) of the lexicon the editorial check applies."""
+
+    class Kind(models.TextChoices):
+        WRONG = "wrong", "错误写法"
+        DATED = "dated", "有生效日期的写法"
+
+    class Severity(models.TextChoices):
+        ERROR = "E", "错误(阻止发布)"
+        WARNING = "W", "警告"
+        INFO = "I", "提示"
+
+    kind = models.CharField(
+        "类别",
+        max_length=10,
+        choices=Kind,
+        default=Kind.WRONG,
+        help_text="“错误写法”:出现即提示改为正确写法;“有生效日期的写法”:"
+        "稿件日期早于生效日期时提示(如会议召开之前就写了它的名称)。",
+    )
+    wrong_form = models.CharField(
+        "要查找的写法",
+        max_length=200,
+        help_text="如“中华人民共合国”。勾选“正则表达式”时按正则表达式查找。",
+    )
+    right_form = models.CharField(
+        "正确写法", max_length=200, blank=True, help_text="提示里建议的写法。"
+    )
+    severity = models.CharField(
+        "级别", max_length=1, choices=Severity, default=Severity.WARNING
+    )
+    is_regex = models.BooleanField("正则表达式", default=False)
+    valid_from = models.DateField(
+        "生效日期",
+        null=True,
+        blank=True,
+        help_text="“错误写法”:从这天起才检查;“有生效日期的写法”:这天之前的稿件出现即提示。",
+    )
+    valid_to = models.DateField(
+        "失效日期", null=True, blank=True, help_text="这天之后的稿件不再检查。"
+    )
+    not_before = models.CharField(
+        "前面不是",
+        max_length=200,
+        blank=True,
+        help_text="紧挨在前面出现这些文字时不提示(正则表达式,如“报名|申报”)。",
+    )
+    not_after = models.CharField(
+        "后面不是",
+        max_length=200,
+        blank=True,
+        help_text="紧挨在后面出现这些文字时不提示(正则表达式,如“日期|时间”)。",
+    )
+    source_url = models.URLField(
+        "依据出处", max_length=500, help_text="权威出处的网址,必填,供审核核对。"
+    )
+    note = models.CharField("说明", max_length=300, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = ExpressionRuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "规范表述"
+        verbose_name_plural = "规范表述"
+        ordering = ["wrong_form", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+                name="expressionrule_valid_to_after_from",
+                violation_error_message="失效日期不能早于生效日期。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="dated") | Q(valid_from__isnull=False),
+                name="expressionrule_dated_has_valid_from",
+                violation_error_message="有生效日期的写法请填写生效日期。",
+            ),
+        ]
+
+    def __str__(self):
+        if self.right_form:
+            return f"{self.wrong_form} → {self.right_form}"
+        return self.wrong_form
+
+    def clean(self):
+        for name in ["wrong_form", "not_before", "not_after"]:
+            value = getattr(self, name)
+            if value and (self.is_regex or name != "wrong_form"):
+                try:
+                    re.compile(value)
+                except re.error as error:
+                    raise ValidationError(
+                        {name: f"正则表达式写得不对:{error}。"}
+                    ) from error

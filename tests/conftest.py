@@ -47,3 +47,11 @@ def reference_digest(officials, reference_text):
 
     document, _ = parse_legacy_text(reference_text)
     return import_digest(document=document).digest
+
+
+@pytest.fixture
+def register(db):
+    """The fixture register of the editorial check (issue 13)."""
+    from tests.factories import make_reference_register
+
+    return make_reference_register()

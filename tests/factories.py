@@ -131,11 +131,13 @@ def make_user(*, roles=("编辑",), superuser=False, **overrides):
     role_permissions = dict(
         import_module("digests.migrations.0003_editorial_groups").ROLE_PERMISSIONS
     )
-    added = import_module(
-        "digests.migrations.0006_import_permission_for_editors"
-    ).ROLE_PERMISSIONS
-    for role, codes in added.items():
-        role_permissions[role] = role_permissions[role] + codes
+    for migration, name in [
+        ("0006_import_permission_for_editors", "ROLE_PERMISSIONS"),
+        ("0008_editorial_check_roles", "ADDED_PERMISSIONS"),
+    ]:
+        added = getattr(import_module(f"digests.migrations.{migration}"), name)
+        for role, codes in added.items():
+            role_permissions[role] = [*role_permissions[role], *codes]
     n = next(_numbers)
     values = {
         "username": f"user{n}",
@@ -156,3 +158,60 @@ def make_user(*, roles=("编辑",), superuser=False, **overrides):
                 )
         user.groups.add(group)
     return user
+
+
+def make_reference_register() -> dict[str, Person]:
+    """The register of issue 13's tests: real names of the reference page, synthetic dates."""
+    d = datetime.date
+    party = make_organization(name="县委", kind="party", rank=10)
+    congress = make_organization(name="县人大常委会", kind="congress", rank=20)
+    government = make_organization(name="县政府", kind="government", rank=30)
+    cppcc = make_organization(name="县政协", kind="cppcc", rank=40)
+    positions = {
+        "县委书记": make_position(title="县委书记", organization=party, rank=10),
+        "县长": make_position(
+            title="县长", organization=government, rank=20, acting_title="代县长"
+        ),
+        "县人大常委会主任": make_position(
+            title="县人大常委会主任", organization=congress, rank=24
+        ),
+        "县政协党组书记": make_position(
+            title="县政协党组书记", organization=cppcc, rank=25
+        ),
+        "县政协主席": make_position(title="县政协主席", organization=cppcc, rank=26),
+        "县委副书记": make_position(title="县委副书记", organization=party, rank=30),
+        "县委常委": make_position(title="县委常委", organization=party, rank=40),
+        "常务副县长": make_position(
+            title="常务副县长", organization=government, rank=42
+        ),
+    }
+    terms = {
+        "李卫东": [("县委书记", d(2021, 6, 1), None, False)],
+        "王中": [
+            ("县委副书记", d(2022, 3, 1), None, False),
+            ("县长", d(2022, 3, 1), d(2022, 6, 30), True),
+            ("县长", d(2022, 7, 1), None, False),
+        ],
+        "李先斌": [("县人大常委会主任", d(2021, 12, 20), None, False)],
+        "王芳": [
+            ("县政协党组书记", d(2021, 12, 22), None, False),
+            ("县政协主席", d(2021, 12, 22), None, False),
+        ],
+        "黄作盛": [("县委副书记", d(2021, 9, 1), None, False)],
+        "唐江洪": [
+            ("县委常委", d(2021, 9, 1), None, False),
+            ("常务副县长", d(2021, 12, 20), None, False),
+        ],
+    }
+    people = {}
+    for name, rows in terms.items():
+        people[name] = person = make_person(name=name)
+        for title, started_on, ended_on, is_acting in rows:
+            make_appointment(
+                person=person,
+                position=positions[title],
+                started_on=started_on,
+                ended_on=ended_on,
+                is_acting=is_acting,
+            )
+    return people

@@ -1,6 +1,7 @@
 """Everything an editor reads in the admin is Chinese, and worded one way (你, 。)."""
 
 import ast
+import datetime
 import gettext
 import json
 import re
@@ -14,7 +15,8 @@ from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from articles.models import Column
-from tests.factories import make_photo, make_user
+from people.editorial import RULE_LABELS
+from tests.factories import make_article, make_photo, make_user
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("articles", "digests", "people", "media", "wuxi_news")
@@ -26,6 +28,7 @@ ALLOWED = {
     "CKEditor", "DOCX", "PDF", "JSON", "HTML", "TXT", "ZIP", "Word", "JPEG", "PNG",
     "WebP", "EXIF", "GPS", "URL", "IP", "SHA", "RSS", "QR", "px", "KB", "MB",
     "LDAP", "Control", "Command", "Mac",
+    *RULE_LABELS,  # the editorial check's rule codes, shown beside their Chinese names
 }  # fmt: skip
 LATIN_DATA = [
     re.compile(r"(?:https?://|/)[\w\-./?=&%#]+"),  # URLs and paths
@@ -372,3 +375,19 @@ def test_permissions_read_chinese_and_those_not_offered_are_kept(client, db):
     add_article = Permission.objects.get(codename="add_article")
     client.post(url, {"name": "校对", "permissions": [add_article.pk]})
     assert set(group.permissions.all()) == {add_article, session}
+
+
+def test_the_editorial_check_panel_and_patrol_read_chinese(client, register):
+    article = make_article(
+        news_on=datetime.date(2024, 12, 10),
+        body="<p>县长李卫东出席。原县长王中讲话。县委副书记张三参加。中华人民共合国</p>",
+    )
+    user = make_user(roles=["终审"], first_name="刘洋")
+    client.force_login(user)
+    for url in [
+        reverse("admin:articles_article_change", args=[article.pk]),
+        reverse("admin:editorial_patrol") + "?run=1",
+        reverse("admin:people_position_holders") + "?day=2022-05-10",
+    ]:
+        html = client.get(url).text
+        assert english_words(html, usernames=data_words()) == set(), url

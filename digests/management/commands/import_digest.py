@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from digests.checking import check_digest_stories
 from digests.legacy import LegacyFormatError
 from digests.reading import DigestFileError, read_digest_file
 from digests.services import DigestImportError, import_digest
@@ -101,6 +102,29 @@ class Command(BaseCommand):
             f"新建图片 {result.photos_created} 张;关联领导:"
             f"{'、'.join(result.officials_linked) or '无(名录为空?先运行 seed_demo)'}"
         )
+        self.report_findings(result.digest)
         self.stdout.write(
             f"后台编辑:/admin/digests/weeklydigest/{result.digest.pk}/change/"
         )
+
+    def report_findings(self, digest) -> None:
+        """The editorial check of every story on its own date: reported, never blocking."""
+        reports = [r for r in check_digest_stories(digest) if r.open_findings]
+        found = [c for r in reports for c in r.open_findings]
+        if not found:
+            self.stdout.write("校对:没有发现问题。")
+            return
+        errors = sum(c.finding.is_error for c in found)
+        self.stdout.write(
+            self.style.WARNING(
+                f"校对:{len(found)} 条提示,其中错误 {errors} 条(导入不受影响;"
+                "发布前请在稿件的“校对”面板处理)。"
+            )
+        )
+        for report in reports:
+            for checked in report.open_findings:
+                finding = checked.finding
+                self.stdout.write(
+                    f"  {report.day.isoformat()} {report.label} [{finding.severity}] "
+                    f"{finding.code} “{finding.excerpt}”:{finding.message}"
+                )
