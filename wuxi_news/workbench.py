@@ -170,6 +170,7 @@ def digest_panel(user, now) -> Panel:
         WeeklyDigest.objects.filter(
             column=column, week_starts_on__lte=sunday, week_ends_on__gte=monday
         )
+        .select_related("column")
         .order_by("-issued_on")
         .first()
         if column
