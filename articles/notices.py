@@ -52,12 +52,13 @@ def _round_participants(article: Article) -> set[int]:
     return ids
 
 
-def _message(article: Article, action: str, actor_name: str) -> tuple[str, str]:
+def _message(
+    article: Article, action: str, actor_name: str, remark: str
+) -> tuple[str, str]:
     if action == Review.Action.RETURN:
-        return (
-            Notice.Kind.RETURNED,
-            f"{actor_name}退回了你的稿件《{article.headline}》。",
-        )
+        reason = remark.rstrip("。")
+        text = f"{actor_name}退回了稿件《{article.headline}》,原因:{reason}"
+        return Notice.Kind.RETURNED, text[:299] + "。"
     if action == Review.Action.SIGN_OFF:
         when = timezone.localtime(article.published_at)
         if when > timezone.localtime():
@@ -90,11 +91,14 @@ def recipients(*, article: Article, action: str, actor) -> list:
     return list(people.exclude(pk=actor.pk))
 
 
-def notify_step(*, article_id: int, action: str, actor) -> list[Notice]:
+def notify_step(
+    *, article_id: int, action: str, actor, remark: str = ""
+) -> list[Notice]:
     """Tell the people concerned about the step `actor` just took (after commit)."""
     try:
         article = Article.objects.get(pk=article_id)
-        kind, text = _message(article, action, actor.get_full_name() or actor.username)
+        name = actor.get_full_name() or actor.username
+        kind, text = _message(article, action, name, remark)
         people = recipients(article=article, action=action, actor=actor)
         notices = Notice.objects.bulk_create(
             [Notice(recipient=person, article=article, kind=kind, text=text)

@@ -82,7 +82,13 @@ def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
     review.save()
     if action in NOTIFIED_ACTIONS:
         transaction.on_commit(
-            partial(notify_step, article_id=article.pk, action=action, actor=user)
+            partial(
+                notify_step,
+                article_id=article.pk,
+                action=action,
+                actor=user,
+                remark=review.remark,
+            )
         )
     return review
 
