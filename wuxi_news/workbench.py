@@ -61,7 +61,11 @@ def _change_url(obj) -> str:
 
 
 def _ago(moment: datetime.datetime | None, now: datetime.datetime) -> str:
-    return f"{timesince(moment, now)}前" if moment else ""
+    if moment is None:
+        return ""
+    if now - moment < datetime.timedelta(minutes=1):
+        return "刚刚"
+    return f"{timesince(moment, now, depth=1)}前"
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -216,11 +220,7 @@ def digest_panel(user, now) -> Panel:
         title="本周要闻",
         count=pending,
         summary=f"本周({week})的每周要闻:{state}。"
-        + (
-            f"本周还有 {pending} 篇已发布稿件未收录。"
-            if pending
-            else "本周稿件已全部收录。"
-        ),
+        + ("" if pending else "本周已发布的稿件已全部收录。"),
         warnings=[f"本周还有 {pending} 篇已发布稿件未收录。"] if pending else [],
         button_url=_change_url(digest),
         button_text="打开本周要闻",
@@ -328,9 +328,7 @@ def freshness_panel(user, now) -> Panel:
             Row(
                 title=column.name,
                 url=column.get_absolute_url(),
-                meta=(
-                    f"{(today - last_on).days} 天前更新" if last_on else "尚未发布内容"
-                ),
+                meta=_days_ago(last_on, today, "更新"),
                 note=(
                     f"超过 {column.stale_after_days} 天未更新时提醒"
                     if column.stale_after_days
@@ -344,20 +342,23 @@ def freshness_panel(user, now) -> Panel:
     )
     if home_warning:
         warnings.insert(0, home_warning)
-    home_days = (today - timezone.localdate(newest)).days if newest else None
+    newest_on = timezone.localdate(newest) if newest else None
     return Panel(
         key="freshness",
         title="栏目更新",
         count=len(warnings),
         rows=rows,
-        summary=(
-            f"首页最新内容:{home_days} 天前发布。"
-            if home_days is not None
-            else "首页还没有公开的内容。"
-        ),
+        summary=f"首页最新内容:{_days_ago(newest_on, today, '发布')}。",
         warnings=warnings,
         empty="还没有栏目。",
     )
+
+
+def _days_ago(day: datetime.date | None, today: datetime.date, verb: str) -> str:
+    if day is None:
+        return "尚未发布内容"
+    days = (today - day).days
+    return f"今天{verb}" if days <= 0 else f"{days} 天前{verb}"
 
 
 def home_staleness_warning(*, newest_on: datetime.date | None, today) -> str:
