@@ -232,12 +232,16 @@ def scheduled_panel(user, now) -> Panel:
     articles = list(
         Article.objects.scheduled(until=until, now=now).select_related("column")
     )
-    digests = list(
-        WeeklyDigest.objects.filter(
-            status=WeeklyDigest.Status.PUBLISHED,
-            published_at__gt=now,
-            published_at__lte=until,
-        ).order_by("published_at")
+    digests = (
+        list(
+            WeeklyDigest.objects.filter(
+                status=WeeklyDigest.Status.PUBLISHED,
+                published_at__gt=now,
+                published_at__lte=until,
+            ).order_by("published_at")
+        )
+        if user.has_perm("digests.view_weeklydigest")
+        else []
     )
     items = sorted(
         [(a.published_at, a, a.column.name) for a in articles]
@@ -270,7 +274,10 @@ def locks_panel(user, now) -> Panel:
     )
     by_model: dict = {}
     for lock in locks:
-        by_model.setdefault(lock.content_type, []).append(lock.object_id)
+        # Only what this person may open: a reporter does not see digests here.
+        content_type = lock.content_type
+        if user.has_perm(f"{content_type.app_label}.view_{content_type.model}"):
+            by_model.setdefault(content_type, []).append(lock.object_id)
     objects = {
         (content_type.pk, obj.pk): obj
         for content_type, ids in by_model.items()
