@@ -33,6 +33,10 @@ class Day:
     is_today: bool
     entries: list[Entry] = field(default_factory=list)
 
+    @property
+    def weekday(self) -> str:
+        return WEEKDAYS[self.date.weekday()]
+
 
 def _range(view: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The dates shown: Monday to Sunday of the week, or the whole weeks of the month."""

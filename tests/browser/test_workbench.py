@@ -1,6 +1,6 @@
 """The workbench as 记者, 编辑 and 终审 see it, at 1366 px and on a 390 px phone.
 
-Screenshots: var/screenshots/workbench-<role>-<width>.png.
+Screenshots: var/screenshots/workbench-<role>-<width>.png and calendar-month-<width>.png.
 """
 
 import datetime
@@ -104,4 +104,26 @@ def test_the_workbench_reads_well_on_an_office_screen_and_a_phone(
         assert "红池坝镇" not in awaiting
         assert "定时发布" in text and "县政府常务会议" in page.inner_text(
             "#panel-scheduled"
+        )
+
+
+def test_the_calendar_month_on_an_office_screen_and_a_phone(
+    page, live_server, newsroom, screenshot_dir
+):
+    log_in(page, live_server.url, "wangfang")
+    for width, height in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(live_server.url + "/admin/")
+        page.click("text=编辑日历")
+        page.select_option("select[name=view]", "month")
+        page.click(".calendar-tools button")
+        text = page.inner_text(".calendar")
+        assert "全县冬季森林防火工作会议召开" in text
+        assert "见“政”巫溪这一周" in text
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{width}px: {overflow}px wider than the screen"
+        page.screenshot(
+            path=str(screenshot_dir / f"calendar-month-{width}.png"), full_page=True
         )
