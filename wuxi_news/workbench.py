@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from articles.editing import LOCK_TTL, display_name
+from articles.editing import display_name, live_locks
 from articles.models import (
     REVIEW_PERMISSIONS,
     Article,
     Column,
-    EditLock,
     review_stages_for,
 )
 from digests.models import WeeklyDigest
@@ -233,13 +232,7 @@ def scheduled_panel(user, now) -> Panel:
         Article.objects.scheduled(until=until, now=now).select_related("column")
     )
     digests = (
-        list(
-            WeeklyDigest.objects.filter(
-                status=WeeklyDigest.Status.PUBLISHED,
-                published_at__gt=now,
-                published_at__lte=until,
-            ).order_by("published_at")
-        )
+        list(WeeklyDigest.objects.scheduled(until=until, now=now))
         if user.has_perm("digests.view_weeklydigest")
         else []
     )
@@ -268,9 +261,7 @@ def scheduled_panel(user, now) -> Panel:
 
 def locks_panel(user, now) -> Panel:
     locks = list(
-        EditLock.objects.filter(seen_at__gte=now - LOCK_TTL)
-        .select_related("user", "content_type")
-        .order_by("since")
+        live_locks(now).select_related("user", "content_type").order_by("since")
     )
     by_model: dict = {}
     for lock in locks:
