@@ -191,6 +191,12 @@ def test_first_seen_is_kept_and_fixed_links_leave_the_report(site):
     ]
 
 
+def test_a_dry_run_reports_and_keeps_the_last_check(site):
+    output = run("--dry-run")
+    assert "断链 2 个" in output
+    assert CheckedLink.objects.count() == 0
+
+
 def test_digest_pages_are_checked_too(site):
     digest = make_digest(column=site["column"])
     add_item(digest, site["target"])

@@ -228,9 +228,11 @@ def check_links(
     external: bool = False,
     timeout: float = 10.0,
     workers: int = 8,
+    dry_run: bool = False,
     now: datetime.datetime | None = None,
 ) -> CheckSummary:
-    """Check every link on the public pages and record what was found."""
+    """Check every link on the public pages and record what was found (not when
+    `dry_run`: the report keeps the last real check)."""
     now = now or timezone.now()
     links = found_links()
     internal = InternalChecker()
@@ -245,11 +247,13 @@ def check_links(
                 lambda url: check_external(url, timeout=timeout), outside
             )
             results.update(zip(outside, checked, strict=True))
-    return _record(links, results, now)
+    return _record(links, results, now, dry_run=dry_run)
 
 
 @transaction.atomic
-def _record(links: list[FoundLink], results: dict[str, Result], now) -> CheckSummary:
+def _record(
+    links: list[FoundLink], results: dict[str, Result], now, *, dry_run: bool
+) -> CheckSummary:
     summary = CheckSummary()
     existing = {(row.page_url, row.target): row for row in CheckedLink.objects.all()}
     keep = set()
@@ -278,4 +282,6 @@ def _record(links: list[FoundLink], results: dict[str, Result], now) -> CheckSum
         summary.unchecked += result is None
     # Links no longer on any public page are no longer a problem.
     CheckedLink.objects.exclude(pk__in=keep).delete()
+    if dry_run:
+        transaction.set_rollback(True)
     return summary

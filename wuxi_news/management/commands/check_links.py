@@ -20,11 +20,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=8, help="同时检查的外部链接数。"
         )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="只检查和报告,不更新检查结果。"
+        )
 
-    def handle(self, *args, external, timeout, workers, **options):
-        summary = check_links(external=external, timeout=timeout, workers=workers)
-        for link in CheckedLink.objects.broken():
-            self.stdout.write(f"断链 {link.page_url} → {link.target}:{link.status}")
+    def handle(self, *args, external, timeout, workers, dry_run, **options):
+        summary = check_links(
+            external=external, timeout=timeout, workers=workers, dry_run=dry_run
+        )
+        if not dry_run:
+            for link in CheckedLink.objects.broken():
+                self.stdout.write(f"断链 {link.page_url} → {link.target}:{link.status}")
         self.stdout.write(
             f"检查了 {summary.checked} 个链接:断链 {summary.broken} 个,"
             f"跳转 {summary.redirects} 个,未检查的外部链接 {summary.unchecked} 个。"
