@@ -90,7 +90,7 @@ class PhotoAdmin(media.admin.PhotoAdmin):
 
 @admin.register(Column)
 class ColumnAdmin(GuardedVersionAdmin):
-    list_display = ["name", "slug", "parent", "rank"]
+    list_display = ["name", "slug", "parent", "rank", "stale_after_days"]
     list_filter = ["parent"]
     search_fields = ["name", "slug"]
     list_select_related = ["parent"]

@@ -52,12 +52,17 @@ def _lock_rows(obj: models.Model):
     )
 
 
+def live_locks(now: datetime.datetime | None = None):
+    """Locks whose page is still beating: what someone really has open."""
+    return EditLock.objects.filter(seen_at__gte=(now or timezone.now()) - LOCK_TTL)
+
+
 def current_lock(*, obj: models.Model) -> EditLock | None:
     """The lock someone holds on `obj`, if its page is still beating."""
     return (
-        _lock_rows(obj)
+        live_locks()
+        .filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
         .select_related("user")
-        .filter(seen_at__gte=timezone.now() - LOCK_TTL)
         .first()
     )
 

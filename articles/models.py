@@ -53,6 +53,12 @@ class Column(models.Model):
         help_text="政府网站栏目类型,如“信息发布”。",
     )
     rank = models.PositiveIntegerField("排序", default=100)
+    stale_after_days = models.PositiveSmallIntegerField(
+        "未更新提醒天数",
+        default=14,
+        help_text="栏目连续这么多天没有发布新内容时,工作台提醒你更新"
+        "(新闻栏目一般为 14 天);填 0 表示不提醒。",
+    )
 
     objects = ColumnQuerySet.as_manager()
 
@@ -67,6 +73,19 @@ class Column(models.Model):
     def get_absolute_url(self):
         return reverse("articles:column", kwargs={"slug": self.slug})
 
+    def staleness_warning(
+        self, *, last_published_on: datetime.date | None, today: datetime.date
+    ) -> str:
+        """The workbench's warning when the column went `stale_after_days` without news."""
+        if not self.stale_after_days:
+            return ""
+        if last_published_on is None:
+            return f"栏目「{self.name}」还没有发布过内容。"
+        days = (today - last_published_on).days
+        if days >= self.stale_after_days:
+            return f"栏目「{self.name}」已 {days} 天未更新"
+        return ""
+
     def ancestors(self) -> list["Column"]:
         """This column and its parents, outermost first (for the breadcrumb)."""
         chain, seen, node = [], set(), self
@@ -75,6 +94,19 @@ class Column(models.Model):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+
+# Who may pass (or send back) an article at each review stage.
+REVIEW_PERMISSIONS = {
+    "first": "articles.first_review_article",
+    "second": "articles.review_article",
+    "final": "articles.publish_article",
+}
+
+
+def review_stages_for(user) -> list[str]:
+    """The review stages `user` may act on."""
+    return [stage for stage, perm in REVIEW_PERMISSIONS.items() if user.has_perm(perm)]
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -86,6 +118,56 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_column(self, column: Column):
         return self.filter(column=column)
+
+    def scheduled(self, *, until: datetime.datetime, now=None):
+        """Signed off, going public after `now` and no later than `until`."""
+        return self.filter(
+            status=Article.Status.PUBLISHED,
+            published_at__gt=now or timezone.now(),
+            published_at__lte=until,
+        ).order_by("published_at", "pk")
+
+    def awaiting_review_by(self, user):
+        """In review at a stage `user` may act on, oldest step first."""
+        return (
+            self.filter(
+                status=Article.Status.REVIEW, review_stage__in=review_stages_for(user)
+            )
+            .with_last_step()
+            .order_by("last_step_at", "pk")
+        )
+
+    def drafts_of(self, user):
+        """Drafts `user` created: a reporter's own desk, nobody else's."""
+        return self.filter(status=Article.Status.DRAFT, created_by=user).order_by(
+            "-updated_at", "-pk"
+        )
+
+    def returned_to(self, user):
+        """`user`'s drafts whose last step was a return, with its reason."""
+        return (
+            self.drafts_of(user)
+            .with_last_step()
+            .filter(last_action=Review.Action.RETURN)
+            .order_by("-last_step_at", "-pk")
+        )
+
+    def edited_by(self, user):
+        return self.filter(updated_by=user).order_by("-updated_at", "-pk")
+
+    def with_last_step(self):
+        """Annotate the last review step: action, who, when, remark; and the submitter."""
+        last = Review.objects.filter(article=OuterRef("pk")).order_by(
+            "-created_at", "-pk"
+        )
+        submit = last.filter(action=Review.Action.SUBMIT)
+        return self.annotate(
+            last_action=Subquery(last.values("action")[:1]),
+            last_step_at=Subquery(last.values("created_at")[:1]),
+            last_remark=Subquery(last.values("remark")[:1]),
+            last_by=Subquery(last.values("reviewer_name")[:1]),
+            submitted_by=Subquery(submit.values("reviewer_name")[:1]),
+        )
 
     def concerning(self, person: Person):
         return self.filter(officials=person)
@@ -539,3 +621,57 @@ class AllowedFinding(models.Model):
 
     def allows(self, finding) -> bool:
         return finding.code == self.code and self.text in finding.excerpt
+
+
+class NoticeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def newest_first(self):
+        return self.order_by("-created_at", "-pk")
+
+
+class Notice(models.Model):
+    """An in-app notice to one person about a workflow step on an article."""
+
+    class Kind(models.TextChoices):
+        STAGE = "stage", "待你审核"
+        RETURNED = "returned", "稿件被退回"
+        PUBLISHED = "published", "稿件已签发"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name="稿件",
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind)
+    text = models.CharField("内容", max_length=300)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField(
+        "阅读时间", null=True, blank=True, help_text="打开通知的时间;空表示未读。"
+    )
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

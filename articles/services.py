@@ -1,5 +1,6 @@
 import datetime
 import re
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,7 +17,15 @@ from .checking import (
     check_article,
     ensure_publishable,
 )
-from .models import AllowedFinding, Article, Column, FindingDismissal, Review
+from .models import (
+    REVIEW_PERMISSIONS,
+    AllowedFinding,
+    Article,
+    Column,
+    FindingDismissal,
+    Review,
+)
+from .notices import notify_step
 
 
 def column_slug(name: str) -> str:
@@ -49,14 +58,18 @@ def ensure_column_path(*, names: list[str]) -> Column:
 
 # --- Review workflow (三审): draft → first review → second review → sign-off ---
 
-REVIEW_PERMISSIONS = {
-    Article.ReviewStage.FIRST: "articles.first_review_article",
-    Article.ReviewStage.SECOND: "articles.review_article",
-    Article.ReviewStage.FINAL: "articles.publish_article",
-}
 NEXT_STAGE = {
     Article.ReviewStage.FIRST: Article.ReviewStage.SECOND,
     Article.ReviewStage.SECOND: Article.ReviewStage.FINAL,
+}
+# Steps that tell the people concerned (articles/notices.py): the next stage's
+# reviewers, or the author and this round's reviewers on a return or a sign-off.
+NOTIFIED_ACTIONS = {
+    Review.Action.SUBMIT,
+    Review.Action.FIRST,
+    Review.Action.SECOND,
+    Review.Action.SIGN_OFF,
+    Review.Action.RETURN,
 }
 STAGE_ACTIONS = {
     Article.ReviewStage.FIRST: Review.Action.FIRST,
@@ -81,6 +94,16 @@ def _record(*, article: Article, user, action: str, remark: str = "") -> Review:
     )
     review.full_clean()
     review.save()
+    if action in NOTIFIED_ACTIONS:
+        transaction.on_commit(
+            partial(
+                notify_step,
+                article_id=article.pk,
+                action=action,
+                actor=user,
+                remark=review.remark,
+            )
+        )
     return review
 
 

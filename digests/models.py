@@ -53,6 +53,14 @@ class WeeklyDigestQuerySet(models.QuerySet):
     def in_column(self, column: Column):
         return self.filter(column=column)
 
+    def scheduled(self, *, until: datetime.datetime, now=None):
+        """Published to go public after `now` and no later than `until`."""
+        return self.filter(
+            status=WeeklyDigest.Status.PUBLISHED,
+            published_at__gt=now or timezone.now(),
+            published_at__lte=until,
+        ).order_by("published_at", "pk")
+
     def newest_first(self):
         return self.order_by("-issued_on", "-pk")
 

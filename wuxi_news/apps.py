@@ -1,4 +1,5 @@
 import axes.apps
+import django.contrib.admin.apps
 from django.apps import AppConfig
 
 
@@ -29,3 +30,10 @@ class AxesConfig(axes.apps.AppConfig):
             f"{row.username} 登录失败{'(已锁定)' if row.locked_out else ''}"
         )
         AccessLog.__str__ = lambda row: f"{row.username} 的登录记录"
+
+
+class NewsAdminConfig(django.contrib.admin.apps.AdminConfig):
+    """Django's admin with the newsroom's site: the workbench as its home page."""
+
+    default = False
+    default_site = "wuxi_news.sites.NewsAdminSite"

@@ -73,7 +73,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "wuxi_news.apps.NewsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -291,6 +291,31 @@ SITE = {
     "ICP": os.environ.get("SITE_ICP", ""),
     "PUBLIC_SECURITY_RECORD": os.environ.get("SITE_PUBLIC_SECURITY_RECORD", ""),
 }
+
+# Email for workflow notices (articles/notices.py). Configured when EMAIL_HOST is set
+# (SMTP); in development (DJANGO_DEBUG) mail is printed on the console; tests use
+# Django's locmem outbox. Without either, notices stay in the admin only.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "巫溪要闻 <noreply@localhost>"
+)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
+NOTICE_EMAILS = bool(EMAIL_HOST) or DEBUG
+# The editors' address, for links in notice emails.
+ADMIN_BASE_URL = os.environ.get("ADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The workbench warns when the site's newest public item is this many days old.
+HOME_STALE_AFTER_DAYS = int(os.environ.get("HOME_STALE_AFTER_DAYS", 14))
 
 LOGGING = {
     "version": 1,

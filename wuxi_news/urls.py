@@ -10,10 +10,6 @@ from digests.sitemaps import DigestSitemap
 from people.sitemaps import PersonSitemap
 from wuxi_news.cache import public_page
 
-admin.site.site_header = "巫溪要闻 编辑后台"
-admin.site.site_title = "巫溪要闻 编辑后台"
-admin.site.index_title = "内容管理"
-
 sitemaps = {
     "columns": ColumnSitemap,
     "articles": ArticleSitemap,
