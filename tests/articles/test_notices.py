@@ -266,14 +266,20 @@ def test_the_admins_workflow_buttons_notify_and_a_forged_step_does_not(
     client, team, article, django_capture_on_commit_callbacks
 ):
     url = reverse("admin:articles_article_workflow", args=[article.pk])
+
+    def step(action):  # as the article's page sends it, with its change marker
+        article.refresh_from_db(fields=["updated_at"])
+        seen = article.updated_at.isoformat()
+        client.post(url, {"action": action, "seen_updated_at": seen})
+
     client.force_login(team["reporter"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"action": "submit"})
+        step("submit")
     assert recipients() == {"王芳"}
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"action": "approve"})  # a reporter may not pass 初审
+        step("approve")  # a reporter may not pass 初审
     assert Notice.objects.count() == 1
     client.force_login(team["editor"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"action": "approve"})
+        step("approve")
     assert told(team["reviewer"]) == ["《全县森林防火会议召开》待复审(审核),等你处理。"]
