@@ -102,11 +102,17 @@ class ArticleQuerySet(models.QuerySet):
             .newest_first()
         )
 
-    def search(self, query: str):
-        """Substring search over headline and body: works for Chinese without segmentation."""
+    def search(self, query: str, *, headlines_only: bool = False):
+        """Substring search over headline and body: works for Chinese without segmentation.
+
+        On PostgreSQL trigram indexes on both columns answer it (migration
+        0004_search_trigram_indexes); `headlines_only` serves queries too short for them.
+        """
         query = (query or "").strip()
         if not query:
             return self
+        if headlines_only:
+            return self.filter(headline__icontains=query)
         return self.filter(Q(headline__icontains=query) | Q(body__icontains=query))
 
     def with_placements(self):

@@ -1,11 +1,12 @@
 import functools
+import re
 from urllib.parse import urlencode
 
 import segno
 from django import template
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from media.renditions import image_size, renditions
@@ -172,4 +173,19 @@ def _reading_tools(here: str, font: str, elder: bool) -> str:
         "    </div>",
         mark_safe(sizes),
         elder_link,
+    )
+
+
+@register.filter
+def highlight(text, query: str = "") -> str:
+    """`text` escaped, each match of `query` (any case) wrapped in <mark>."""
+    text = str(text or "")
+    if not query:
+        return escape(text)
+    parts = re.split(f"({re.escape(query)})", text, flags=re.IGNORECASE)
+    return mark_safe(  # every part is escaped here
+        "".join(
+            format_html("<mark>{}</mark>", part) if index % 2 else escape(part)
+            for index, part in enumerate(parts)
+        )
     )

@@ -1,0 +1,142 @@
+"""Pages of the site layer that mix apps: the site search."""
+
+from django.db.models import Case, F, IntegerField, Value, When
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.generic import ListView
+
+from articles.body import block_text
+from articles.models import Article, Column
+from digests.models import Brief, WeeklyDigest
+
+from .filters import (
+    MIN_QUERY_LENGTH,
+    ArticleSearchFilter,
+    DigestSearchFilter,
+    is_headlines_only,
+    search_words,
+)
+from .text import excerpt
+
+
+class SearchView(ListView):
+    """`/search/?q=`: published articles and digests whose headline or text holds `q`.
+
+    Rendered on every request, never kept in the page cache; a front cache may keep a
+    result page for `cache_seconds`.
+    """
+
+    template_name = "wuxi_news/search_results.html"
+    context_object_name = "results"
+    paginate_by = 20
+    cache_seconds = 60
+    orders = {"newest": "按时间", "relevance": "按相关度"}
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            response["Cache-Control"] = "private, no-store"
+        else:
+            patch_cache_control(response, public=True, max_age=self.cache_seconds)
+            patch_vary_headers(response, ["Cookie"])  # reading preferences
+        return response
+
+    def get_queryset(self):
+        self.article_filter = ArticleSearchFilter(
+            self.request.GET, queryset=Article.objects.published()
+        )
+        self.digest_filter = DigestSearchFilter(
+            self.request.GET, queryset=WeeklyDigest.objects.published()
+        )
+        form = self.article_filter.form
+        form.is_valid()  # a bad value in one field leaves the others usable
+        self.query = search_words(form.cleaned_data.get("q"))
+        order = self.request.GET.get("order")
+        self.order = order if order in self.orders else "newest"
+        if len(self.query) < MIN_QUERY_LENGTH:
+            return Article.objects.none()
+        articles = self.article_filter.qs.annotate(
+            kind=Value("article"),
+            entry_title=F("headline"),
+            entry_day=F("news_on"),
+            column_name=F("column__name"),
+            score=_score("headline", self.query),
+        ).values("pk", "kind", "entry_title", "entry_day", "column_name", "score")
+        digests = self.digest_filter.qs.annotate(
+            kind=Value("digest"),
+            entry_title=F("title"),
+            entry_day=F("issued_on"),
+            column_name=F("column__name"),
+            score=_score("title", self.query),
+        ).values("pk", "kind", "entry_title", "entry_day", "column_name", "score")
+        ordering = ["-entry_day", "kind", "-pk"]
+        if self.order == "relevance":
+            ordering.insert(0, "-score")
+        return (
+            articles.order_by().union(digests.order_by(), all=True).order_by(*ordering)
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        results = list(context["results"])
+        self._add_excerpts(results)
+        form = self.article_filter.form
+        cleaned = form.cleaned_data
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context |= {
+            "results": results,
+            "query": self.query,
+            "is_too_short": 0 < len(self.query) < MIN_QUERY_LENGTH,
+            "is_headlines_only": len(self.query) >= MIN_QUERY_LENGTH
+            and is_headlines_only(self.query),
+            "columns": list(Column.objects.all()),
+            "filters": {
+                "column": cleaned["column"].slug if cleaned.get("column") else "",
+                "month": (cleaned.get("month") or "").strip(),
+            },
+            "order": self.order,
+            "orders": self.orders,
+            "query_string": query.urlencode(),
+            "page_numbers": (
+                context["paginator"].get_elided_page_range(
+                    context["page_obj"].number, on_each_side=2, on_ends=1
+                )
+                if context["is_paginated"]
+                else []
+            ),
+        }
+        return context
+
+    def _add_excerpts(self, results: list[dict]) -> None:
+        """Each result's text around the match: an article's body, a digest's brief."""
+        ids = {
+            kind: [r["pk"] for r in results if r["kind"] == kind]
+            for kind in ("article", "digest")
+        }
+        texts: dict[tuple[str, int], str] = {}
+        if ids["article"]:
+            for pk, body in Article.objects.filter(pk__in=ids["article"]).values_list(
+                "pk", "body"
+            ):
+                texts["article", pk] = block_text(body)
+        if ids["digest"]:
+            briefs = Brief.objects.filter(digest_id__in=ids["digest"]).order_by(
+                "digest_id", "order", "pk"
+            )
+            if not is_headlines_only(self.query):
+                briefs = briefs.filter(text__icontains=self.query)
+            for digest_id, text in briefs.values_list("digest_id", "text"):
+                texts.setdefault(("digest", digest_id), text)
+        for result in results:
+            result["excerpt"] = excerpt(
+                texts.get((result["kind"], result["pk"]), ""), self.query
+            )
+
+
+def _score(field: str, query: str):
+    """Relevance: a match in the headline counts above one in the text only."""
+    return Case(
+        When(**{f"{field}__icontains": query}, then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
