@@ -44,11 +44,11 @@ class AppointmentInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(FinalStateVersionAdmin):
-    list_display = ["name", "note", "current_titles"]
+    list_display = ["name", "note", "current_titles", "has_namesakes"]
     search_fields = ["name", "note", "appointments__position__title"]
-    list_filter = ["appointments__position__organization"]
+    list_filter = ["appointments__position__organization", "has_namesakes"]
     inlines = [AppointmentInline]
-    fields = ["name", "note", "bio"]
+    fields = ["name", "note", "has_namesakes", "bio"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_appointments()

@@ -9,7 +9,7 @@ from articles.views import HomeView
 from digests.sitemaps import DigestSitemap
 from people.sitemaps import PersonSitemap
 from wuxi_news.cache import public_page
-from wuxi_news.views import SearchView
+from wuxi_news.views import PersonDetailView, SearchView
 
 admin.site.site_header = "巫溪要闻 编辑后台"
 admin.site.site_title = "巫溪要闻 编辑后台"
@@ -27,7 +27,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
     path("digests/", include("digests.urls")),
-    path("people/", include("people.urls")),
+    path(
+        "people/",
+        include(
+            ([path("<int:pk>/", PersonDetailView.as_view(), name="detail")], "people")
+        ),
+    ),
     path("search/", SearchView.as_view(), name="search"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
 ]

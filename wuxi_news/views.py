@@ -1,13 +1,17 @@
-"""Pages of the site layer that mix apps: the site search."""
+"""Pages of the site layer that mix apps: an official's page and the site search."""
 
+from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 
 from articles.body import block_text
 from articles.models import Article, Column
-from digests.models import Brief, WeeklyDigest
+from digests.models import Brief, DigestItem, WeeklyDigest
+from people.models import Person
 
+from .cache import PublicPageMixin
 from .filters import (
     MIN_QUERY_LENGTH,
     ArticleSearchFilter,
@@ -16,6 +20,63 @@ from .filters import (
     search_words,
 )
 from .text import excerpt
+
+
+class PersonDetailView(PublicPageMixin, DetailView):
+    """An official's page: titles, then the articles and digest stories about them.
+
+    People with no appointment (private citizens) have none.
+    """
+
+    template_name = "people/person_detail.html"
+    context_object_name = "person"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return Person.objects.officials().with_appointments()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.object
+        today = timezone.localdate()
+        current = person.appointments_on(today)
+        about = Article.objects.published().concerning(person)
+        articles = about.newest_first().only("pk", "headline", "news_on")
+        page = Paginator(articles, self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        context |= {
+            "current_appointments": current,
+            "past_appointments": sorted(
+                (a for a in person.appointments.all() if a not in current),
+                key=lambda a: a.started_on,
+                reverse=True,
+            ),
+            "title_text": person.title_text_on(today),
+            "page_obj": page,
+            "articles": page.object_list,
+            "digest_stories": list(
+                DigestItem.objects.filter(
+                    digest__in=WeeklyDigest.objects.published(), article__in=about
+                )
+                .select_related("digest", "article")
+                .only(
+                    "digest__title",
+                    "digest__issued_on",
+                    "article__headline",
+                    "article__news_on",
+                )
+                .order_by("-digest__issued_on", "-digest_id", "order", "pk")[
+                    : self.paginate_by
+                ]
+            ),
+            "page_numbers": page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            )
+            if page.paginator.num_pages > 1
+            else [],
+        }
+        return context
 
 
 class SearchView(ListView):

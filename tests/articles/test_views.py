@@ -147,12 +147,16 @@ def test_article_page_costs_a_fixed_number_of_queries(
     )
     for n in range(12):
         place_photo(large, after_paragraph=n)
-    # The article with its column, its photos, the review trail, previous and next.
-    with django_assert_num_queries(5):
+    small.officials.set([make_appointment().person])
+    large.officials.set([make_appointment().person for _ in range(3)])
+    # The article with its column, its photos, its officials with their appointments,
+    # the review trail, previous and next.
+    with django_assert_num_queries(7):
         pages.soup(client.get(small.get_absolute_url()))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         soup = pages.soup(client.get(large.get_absolute_url()))
     assert len(soup.select("figure.photo")) == 12
+    assert len(soup.select("#officials-heading + ul li")) == 3
 
 
 def test_photos_without_alt_text_use_the_caption(client):
