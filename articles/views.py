@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 
 from digests.models import WeeklyDigest
 from people.models import Person, order_by_protocol
@@ -17,31 +17,6 @@ from .filters import ArticleFilter, DigestFilter
 from .mentions import link_first_mentions
 from .models import Article, Column
 from .services import can_preview
-
-
-class HomeView(PublicPageMixin, TemplateView):
-    template_name = "articles/home.html"
-    per_column = 8
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        latest = (
-            Article.objects.published()
-            .latest_per_column(self.per_column)
-            .only("pk", "headline", "news_on", "column_id")
-        )
-        by_column: dict[int, list[Article]] = {}
-        for article in latest:
-            by_column.setdefault(article.column_id, []).append(article)
-        context["columns"] = [
-            (column, by_column.get(column.pk, []))
-            for column in Column.objects.all()
-            if column.parent_id is None or column.pk in by_column
-        ]
-        context["latest_digest"] = (
-            WeeklyDigest.objects.published().newest_first().first()
-        )
-        return context
 
 
 class ColumnView(PublicPageMixin, ListView):

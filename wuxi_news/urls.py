@@ -5,11 +5,10 @@ from django.urls import include, path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, ColumnSitemap
-from articles.views import HomeView
 from digests.sitemaps import DigestSitemap
 from people.sitemaps import PersonSitemap
 from wuxi_news.cache import public_page
-from wuxi_news.views import PersonDetailView, SearchView
+from wuxi_news.views import HomeView, PersonDetailView, SearchView, SiteMapView
 
 admin.site.site_header = "巫溪要闻 编辑后台"
 admin.site.site_title = "巫溪要闻 编辑后台"
@@ -34,6 +33,7 @@ urlpatterns = [
         ),
     ),
     path("search/", SearchView.as_view(), name="search"),
+    path("sitemap/", SiteMapView.as_view(), name="site_map"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
 ]
 

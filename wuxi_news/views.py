@@ -1,13 +1,13 @@
-"""Pages of the site layer that mix apps: an official's page and the site search."""
+"""Pages of the site layer that mix apps: home, site map, an official's page, search."""
 
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from articles.body import block_text
-from articles.models import Article, Column
+from articles.models import Article, ArticlePhoto, Column
 from digests.models import Brief, DigestItem, WeeklyDigest
 from people.models import Person
 
@@ -20,6 +20,75 @@ from .filters import (
     search_words,
 )
 from .text import excerpt
+
+
+class HomeView(PublicPageMixin, TemplateView):
+    """The latest digest with its lead photo, each column's latest items, 图片新闻."""
+
+    template_name = "articles/home.html"
+    per_column = 8
+    photo_count = 6
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        published = Article.objects.published()
+        latest = published.latest_per_column(self.per_column).only(
+            "pk", "headline", "news_on", "column_id"
+        )
+        by_column: dict[int, list[Article]] = {}
+        for article in latest:
+            by_column.setdefault(article.column_id, []).append(article)
+        context["columns"] = [
+            (column, by_column.get(column.pk, []))
+            for column in Column.objects.all()
+            if column.parent_id is None or column.pk in by_column
+        ]
+        digest = WeeklyDigest.objects.published().newest_first().first()
+        context["latest_digest"] = digest
+        context["digest_photo"] = (
+            ArticlePhoto.objects.filter(
+                article__in=published,
+                article__digest_items__digest=digest,
+                article__digest_items__is_lead=True,
+            )
+            .exclude(photo__image="")
+            .select_related("photo", "article")
+            .order_by("after_paragraph", "order", "pk")
+            .first()
+            if digest
+            else None
+        )
+        # 图片新闻: the newest captioned photo of each of the newest articles with one.
+        placements = (
+            ArticlePhoto.objects.filter(article__in=published)
+            .exclude(photo__image="")
+            .exclude(photo__caption="")
+            .select_related("photo", "article")
+            .order_by(
+                "-article__news_on",
+                "-article__published_at",
+                "-article_id",
+                "after_paragraph",
+                "order",
+            )[: self.photo_count * 4]
+        )
+        photos, seen = [], set()
+        for placement in placements:
+            if placement.article_id not in seen:
+                seen.add(placement.article_id)
+                photos.append(placement)
+        context["photo_news"] = photos[: self.photo_count]
+        return context
+
+
+class SiteMapView(PublicPageMixin, ListView):
+    """网站地图: every column, the main menu, and 联系我们."""
+
+    template_name = "wuxi_news/site_map.html"
+    context_object_name = "columns"
+
+    def get_queryset(self):
+        return Column.objects.select_related("parent")
 
 
 class PersonDetailView(PublicPageMixin, DetailView):

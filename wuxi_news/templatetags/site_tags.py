@@ -31,6 +31,14 @@ def asset(path: str) -> str:
 
 
 @register.simple_tag
+def site_asset(value: str) -> str:
+    """A configured image: a static path (`img/emblem.png`), or a URL used as it is."""
+    if value.startswith(("/", "http://", "https://")):
+        return value
+    return asset(value)
+
+
+@register.simple_tag
 def fixed_url(name: str) -> str:
     """`{% url name %}` for a URL without arguments, memoised per URLconf and prefix."""
     return _fixed_url(name, get_urlconf(), get_script_prefix())
