@@ -178,3 +178,36 @@ def test_pages_pass_axe_core(browser, live_server, site, mode):
             failures[name] = serious
     context.close()
     assert failures == {}
+
+
+PRINT_DIR = Path(__file__).resolve().parents[2] / "var" / "print"
+
+
+def test_digest_prints_on_at_most_ten_a4_pages(browser, live_server, site):
+    """Chromium's own printing (print media, A4), counted with pypdf; written to
+    var/print/chromium-digest.pdf for a person to look at (pdftoppm -png)."""
+    from pypdf import PdfReader
+
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    url = live_server.url + site["digest"].get_absolute_url()
+    page.goto(url)
+    page.evaluate(
+        "() => document.querySelectorAll('img[loading=lazy]')"
+        ".forEach(img => img.loading = 'eager')"
+    )
+    page.wait_for_load_state("networkidle")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    context.close()
+    PRINT_DIR.mkdir(parents=True, exist_ok=True)
+    (PRINT_DIR / "chromium-digest.pdf").write_bytes(pdf)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(texts) <= 10
+    # Site name and address on every page; the QR block and the briefs not alone.
+    assert all("巫溪县人民政府" in t and "/digests/" in t for t in texts)
+    last = texts[-1]
+    assert "扫一扫在手机打开当前页" in last
+    assert last.count("\n") > 8, "the last page holds more than the QR block"
+    briefs = next(i for i, t in enumerate(texts) if "一周简讯" in t)
+    assert ">>" in texts[briefs] and "王芳主持召开" in "".join(texts[briefs - 1 :])

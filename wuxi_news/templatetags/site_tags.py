@@ -197,3 +197,12 @@ def highlight(text, query: str = "") -> str:
             for index, part in enumerate(parts)
         )
     )
+
+
+@register.filter
+def css_string(value) -> str:
+    """`value` fit to stand between double quotes in a stylesheet (`@page` boxes)."""
+    text = str(value or "")
+    for char in ("\\", '"', "<", ">", "&"):
+        text = text.replace(char, f"\\{ord(char):x} ")
+    return mark_safe(" ".join(text.split()))  # newlines end a CSS string
