@@ -121,3 +121,12 @@ def test_the_demo_shows_the_production_error_pages(client, settings):
     assert "页面不存在" in missing.content.decode()
     hidden = client.get(reverse("articles:detail", kwargs={"pk": 999999}))
     assert hidden.status_code == 404 and "页面不存在" in hidden.content.decode()
+
+
+def test_the_demo_shows_the_production_500_page(rf):
+    from wuxi_news.middleware import ErrorPagesInDebugMiddleware
+
+    middleware = ErrorPagesInDebugMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.get("/"), ValueError("boom"))
+    assert response.status_code == 500
+    assert "服务暂时不可用" in response.content.decode()
