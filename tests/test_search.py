@@ -167,3 +167,8 @@ def test_search_without_words_lists_nothing(client):
     assert "results" in response.context
     assert titles(response) == []
     assert "共找到" not in response.content.decode()
+
+
+def test_two_latin_letters_still_ignore_case(client):
+    make_article(headline="巫溪App上线")
+    assert titles(search(client, q="AP")) == ["巫溪App上线"]

@@ -56,3 +56,8 @@ def excerpt(text: str, query: str, width: int = 80) -> str:
     end = min(len(text), start + width)
     start = max(0, min(start, end - width))
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def has_case(text: str) -> bool:
+    """Whether `text` holds a letter with upper and lower case (not Chinese, not digits)."""
+    return text.lower() != text.upper()

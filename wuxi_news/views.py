@@ -189,20 +189,34 @@ class SearchView(ListView):
             entry_title=F("headline"),
             entry_day=F("news_on"),
             column_name=F("column__name"),
-            score=_score("headline", self.query),
+            score=self._score("headline"),
         ).values("pk", "kind", "entry_title", "entry_day", "column_name", "score")
         digests = self.digest_filter.qs.annotate(
             kind=Value("digest"),
             entry_title=F("title"),
             entry_day=F("issued_on"),
             column_name=F("column__name"),
-            score=_score("title", self.query),
+            score=self._score("title"),
         ).values("pk", "kind", "entry_title", "entry_day", "column_name", "score")
         ordering = ["-entry_day", "kind", "-pk"]
         if self.order == "relevance":
             ordering.insert(0, "-score")
         return (
             articles.order_by().union(digests.order_by(), all=True).order_by(*ordering)
+        )
+
+    def _score(self, field: str):
+        """Relevance: a match in the headline counts above one in the text only.
+
+        Worked out only when the results are ordered by it: on a short query that
+        matches thousands of headlines it is a second scan of each.
+        """
+        if self.order != "relevance":
+            return Value(0, output_field=IntegerField())
+        return Case(
+            When(**{f"{field}__icontains": self.query}, then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
         )
 
     def get_context_data(self, **kwargs):
@@ -261,12 +275,3 @@ class SearchView(ListView):
             result["excerpt"] = excerpt(
                 texts.get((result["kind"], result["pk"]), ""), self.query
             )
-
-
-def _score(field: str, query: str):
-    """Relevance: a match in the headline counts above one in the text only."""
-    return Case(
-        When(**{f"{field}__icontains": query}, then=Value(2)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
