@@ -13,7 +13,7 @@ from django.utils import timezone
 from media.models import Photo
 from people.editorial import RULE_LABELS
 from people.models import Person
-from wuxi_news.text import clean_text, sanitize_html
+from wuxi_news.text import clean_text, has_case, sanitize_html
 
 from .body import block_text, split_blocks
 
@@ -196,11 +196,20 @@ class ArticleQuerySet(models.QuerySet):
             last_review_remark=Subquery(latest.values("remark")[:1]),
         )
 
-    def search(self, query: str):
-        """Substring search over headline and body: works for Chinese without segmentation."""
+    def search(self, query: str, *, headlines_only: bool = False):
+        """Substring search over headline and body: works for Chinese without segmentation.
+
+        On PostgreSQL trigram indexes on both columns answer it (migration
+        0007_search_trigram_indexes); `headlines_only` serves queries too short for them.
+        """
         query = (query or "").strip()
         if not query:
             return self
+        if headlines_only:
+            # No index helps a query this short: scan the headlines, and without
+            # UPPER() when the query has no letters with case (Chinese, digits).
+            lookup = "icontains" if has_case(query) else "contains"
+            return self.filter(**{f"headline__{lookup}": query})
         return self.filter(Q(headline__icontains=query) | Q(body__icontains=query))
 
     def with_placements(self):

@@ -1,44 +1,22 @@
+from dataclasses import replace
+
 from django.db.models import F, Q, Value
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 
 from digests.models import WeeklyDigest
-from people.models import Person
+from people.models import Person, order_by_protocol
 from wuxi_news.cache import PublicPageMixin
 from wuxi_news.context_processors import FONT_SIZES
 
 from .filters import ArticleFilter, DigestFilter
+from .mentions import link_first_mentions
 from .models import Article, Column
 from .services import can_preview
-
-
-class HomeView(PublicPageMixin, TemplateView):
-    template_name = "articles/home.html"
-    per_column = 8
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        latest = (
-            Article.objects.published()
-            .latest_per_column(self.per_column)
-            .only("pk", "headline", "news_on", "column_id")
-        )
-        by_column: dict[int, list[Article]] = {}
-        for article in latest:
-            by_column.setdefault(article.column_id, []).append(article)
-        context["columns"] = [
-            (column, by_column.get(column.pk, []))
-            for column in Column.objects.all()
-            if column.parent_id is None or column.pk in by_column
-        ]
-        context["latest_digest"] = (
-            WeeklyDigest.objects.published().newest_first().first()
-        )
-        return context
 
 
 class ColumnView(PublicPageMixin, ListView):
@@ -132,7 +110,23 @@ class ArticleDetailView(PublicPageMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        context["blocks"] = blocks = article.blocks()
+        officials = order_by_protocol(
+            Person.objects.officials()
+            .filter(articles=article)
+            .with_appointments()
+            .with_namesake_flag(),
+            article.news_on,
+        )
+        blocks = article.blocks()
+        linked = iter(
+            link_first_mentions([b.html for b in blocks if b.kind == "html"], officials)
+        )
+        context["blocks"] = blocks = [
+            replace(b, html=next(linked)) if b.kind == "html" else b for b in blocks
+        ]
+        context["officials"] = [
+            (person, person.title_text_on(article.news_on)) for person in officials
+        ]
         images = [b.photo.image for b in blocks if b.kind == "photo" and b.photo.image]
         context["og_image"] = images[0].url if images else ""
         context["previous_article"], context["next_article"] = self._neighbours()

@@ -64,6 +64,16 @@ class WeeklyDigestQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-issued_on", "-pk")
 
+    def search(self, query: str, *, headlines_only: bool = False):
+        """Substring search over the title and the briefs (its stories are articles)."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        if headlines_only:
+            return self.filter(title__icontains=query)
+        briefs = Brief.objects.filter(text__icontains=query).values("digest_id")
+        return self.filter(Q(title__icontains=query) | Q(pk__in=briefs))
+
 
 class WeeklyDigest(models.Model):
     class Status(models.TextChoices):

@@ -599,6 +599,7 @@ def build_document(digest: WeeklyDigest) -> DigestDocument:
         issued_on=digest.issued_on,
         breadcrumb=[column.name for column in digest.column.ancestors()],
         is_draft=not digest.is_published,
+        url=digest.get_absolute_url(),
     )
     lead_items = [item for item in items if item.is_lead]
     if lead_items:

@@ -114,6 +114,8 @@ class DigestDocument:
     days: list[DaySection] = field(default_factory=list)
     briefs: list[BriefLine] = field(default_factory=list)
     is_draft: bool = False
+    # The public page's path (`/digests/7/`) when built from the database, for print.
+    url: str = field(default="", compare=False)
     # Lines of the file they were read from, for error messages.
     breadcrumb_line_no: int | None = field(default=None, compare=False)
     title_line_no: int | None = field(default=None, compare=False)

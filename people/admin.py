@@ -122,12 +122,12 @@ class AppointmentInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(FinalStateVersionAdmin):
-    list_display = ["name", "note", "current_titles"]
+    list_display = ["name", "note", "current_titles", "has_namesakes"]
     search_fields = ["name", "note", "appointments__position__title"]
-    list_filter = ["appointments__position__organization"]
+    list_filter = ["appointments__position__organization", "has_namesakes"]
     inlines = [AppointmentInline]
     form = PersonForm
-    fields = ["name", "note", "bio", "seen_updated_at"]
+    fields = ["name", "note", "has_namesakes", "bio", "seen_updated_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_appointments()

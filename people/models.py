@@ -3,7 +3,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,6 +110,13 @@ class PersonQuerySet(models.QuerySet):
             )
         )
 
+    def with_namesake_flag(self):
+        """Mark `has_registered_namesake`: another registered official has the name."""
+        others = Person.objects.filter(
+            name=OuterRef("name"), appointments__isnull=False
+        ).exclude(pk=OuterRef("pk"))
+        return self.annotate(has_registered_namesake=Exists(others))
+
     def in_protocol_order(self, day: datetime.date):
         """Order by the highest-ranking position held on `day`, then by name."""
         held = Q(appointments__started_on__lte=day) & (
@@ -126,6 +133,12 @@ class Person(models.Model):
         "备注", max_length=200, blank=True, help_text="区分同名者,如“大河乡”。"
     )
     bio = models.TextField("简介", blank=True)
+    has_namesakes = models.BooleanField(
+        "有同名者",
+        default=False,
+        help_text="本县还有同名的人(群众或其他干部)时勾选:稿件正文里的这个姓名"
+        "就不自动链接到本人页面。登记了两位同名领导时,不勾选也不链接。",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -145,6 +158,13 @@ class Person(models.Model):
 
     def get_absolute_url(self):
         return reverse("people:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_linked_by_name(self) -> bool:
+        """Whether the name in a text surely means this person (see `with_namesake_flag`)."""
+        return not (
+            self.has_namesakes or getattr(self, "has_registered_namesake", True)
+        )
 
     def appointments_on(self, day: datetime.date) -> list["Appointment"]:
         """Appointments held on `day`, in the order the page writes titles.

@@ -4,7 +4,7 @@ from .models import Person
 
 
 class PersonSitemap(Sitemap):
-    """Every registered official has a page (see people.views.PersonDetailView)."""
+    """Every registered official has a page (see wuxi_news.views.PersonDetailView)."""
 
     changefreq = "monthly"
 

@@ -24,6 +24,30 @@ def no_page_cache(settings):
 
 
 @pytest.fixture
+def portal_shell(settings):
+    """Every element of the portal shell configured, as the demo shows it."""
+    settings.SITE = settings.SITE | {
+        "EMBLEM": "img/example-emblem.svg",
+        "NAV": [
+            ("政务公开", "https://www.cqwx.gov.cn/zwgk/"),
+            ("政务服务", "https://www.cqwx.gov.cn/zwfw/"),
+            ("互动交流", "https://www.cqwx.gov.cn/hdjl/"),
+            ("走进巫溪", "https://www.cqwx.gov.cn/zjwx/"),
+        ],  # fmt: skip
+        "UNDERTAKER": "巫溪县融媒体中心(示例)",
+        "ICP": "渝ICP备00000000号-1(示例)",
+        "PUBLIC_SECURITY_RECORD": "渝公网安备50023802000000号(示例)",
+        "CONAC_URL": "https://bszs.conac.cn/",
+        "CONAC_IMAGE": "img/example-conac.svg",
+        "JIUCUO_URL": "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=1",
+        "JIUCUO_IMAGE": "img/example-jiucuo.svg",
+        "CONTACT_LINES": ["地址:巫溪县柏杨街道(示例)", "电话:023-00000000(示例)"],
+        "HAS_EXAMPLES": True,
+    }
+    return settings.SITE
+
+
+@pytest.fixture
 def reference_bytes() -> bytes:
     return REFERENCE_PATH.read_bytes()
 

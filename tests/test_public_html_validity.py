@@ -26,13 +26,18 @@ VNU = (
 )
 
 
-def test_public_pages_have_no_html_errors(client, settings, reference_digest, tmp_path):
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_public_pages_have_no_html_errors(
+    client, settings, reference_digest, tmp_path, portal_shell, elder
+):
     if not VNU.exists():
         pytest.skip("vnu-jar is not installed: npm install --prefix var/node vnu-jar")
     if not shutil.which("java"):
         pytest.skip("java is not installed (apt-get install default-jre-headless)")
     settings.PAGE_CACHE_SECONDS = 0
     cache.clear()
+    if elder:
+        client.cookies["elder"] = "1"
     person = make_appointment().person
     article = make_article(officials=[person], reporters="记者 吴丹")
     place_photo(article, make_photo())
@@ -47,6 +52,9 @@ def test_public_pages_have_no_html_errors(client, settings, reference_digest, tm
         "article-with-photo": article.get_absolute_url(),
         "digest": reference_digest.get_absolute_url(),
         "official": person.get_absolute_url(),
+        "site-search": reverse("search") + "?q=凤凰水城&order=relevance",
+        "site-search-empty": reverse("search"),
+        "site-map": reverse("site_map"),
         "missing": "/no-such-page/",
     }
     files = []

@@ -73,6 +73,34 @@ def test_column_filters_combined_never_fail(client, site, query):
     assert client.get(site["column"], query).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["q", "column", "month", "order"])
+@bounded
+@odd
+@given(value=values)
+def test_search_parameters_ignore_values_they_cannot_use(client, site, name, value):
+    assert (
+        client.get(reverse("search"), {"q": "测试稿件", name: value}).status_code == 200
+    )
+
+
+@bounded
+@given(
+    query=st.dictionaries(
+        st.sampled_from(["q", "column", "month", "order", "page"]), values
+    )
+)
+def test_search_parameters_combined_never_fail(client, site, query):
+    assert client.get(reverse("search"), query).status_code in (200, 404)
+
+
+@bounded
+@odd
+@given(value=values)
+def test_search_page_number_is_a_page_or_404(client, site, value):
+    response = client.get(reverse("search"), {"q": "测试稿件", "page": value})
+    assert response.status_code in (200, 404)
+
+
 @bounded
 @odd
 @given(value=values)

@@ -74,13 +74,16 @@ def test_persistent_connections_with_health_checks(settings):
 
 
 def variables_the_settings_read() -> set[str]:
-    """Names passed to os.environ.get / os.environ[...] / env_bool / env_list."""
+    """Names passed to os.environ.get / os.environ[...] / env_bool / env_list / site_value."""
     tree = ast.parse((ROOT / "wuxi_news" / "settings.py").read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = ast.unparse(node.func)
-            if func in {"os.environ.get", "env_bool", "env_list"} and node.args:
+            if (
+                func in {"os.environ.get", "env_bool", "env_list", "site_value"}
+                and node.args
+            ):
                 first = node.args[0]
                 if isinstance(first, ast.Constant):
                     names.add(first.value)

@@ -9,7 +9,7 @@ the error rolls back. The page says so, and that the change may be submitted aga
 import logging
 
 from django.db import DataError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 
@@ -51,4 +51,37 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(content, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
+        return response
+
+
+class ErrorPagesInDebugMiddleware:
+    """In the demo (DEBUG), the Chinese 404 and 500 pages production shows.
+
+    Django's debug pages would answer instead; the traceback of a 500 still goes to the
+    console log. Installed only when DEBUG is on (settings: DJANGO_DEBUG_ERROR_PAGES).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 404 and not getattr(response, "is_site_page", 0):
+            # A URL no route matches: Django's resolver answered with its debug page.
+            return self._page(request, "404.html", 404)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            return self._page(request, "404.html", 404)
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception)
+        return self._page(request, "500.html", 500)
+
+    def _page(self, request, template, status):
+        context = {} if status == 500 else None
+        content = render_to_string(
+            template, context, request if context is None else None
+        )
+        response = HttpResponse(content, status=status)
+        response.is_site_page = True
         return response

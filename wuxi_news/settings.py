@@ -282,15 +282,73 @@ CKEDITOR_CONFIGS = {
 # save with an allow-list (wuxi_news.text.sanitize_html), and CSP limits scripts.
 SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
 
-# Site identity for the footer and the government-site meta tags.
+
+# The portal shell (header, menu, footer) and the government-site meta tags. Values
+# not set in the environment are left out of the pages; the demo (DEBUG) shows an
+# example of each instead, marked 示例, so that every element can be seen.
+def site_value(name: str, example: str = "") -> str:
+    value = os.environ.get(name, "").strip()
+    return value if value or not DEBUG else example
+
+
+def site_links(value: str) -> list[tuple[str, str]]:
+    """`政务公开|https://…;政务服务|https://…` as (label, URL) pairs."""
+    pairs = [item.split("|", 1) for item in value.split(";") if "|" in item]
+    return [(label.strip(), url.strip()) for label, url in pairs if label.strip()]
+
+
 SITE = {
     "NAME": os.environ.get("SITE_NAME", "巫溪县人民政府"),
     "DOMAIN": os.environ.get("SITE_DOMAIN", "www.cqwx.gov.cn"),
     "ID_CODE": os.environ.get("SITE_ID_CODE", "5002380001"),
+    # Header: an emblem image (a static path like img/emblem.png, or a /-path).
+    "EMBLEM": site_value("SITE_EMBLEM", "img/example-emblem.svg"),
+    # Main menu after 首页; entries may point to other sites.
+    "NAV": site_links(
+        site_value(
+            "SITE_NAV",
+            "政务公开|https://www.cqwx.gov.cn/zwgk/;政务服务|https://www.cqwx.gov.cn/zwfw/;"
+            "互动交流|https://www.cqwx.gov.cn/hdjl/;走进巫溪|https://www.cqwx.gov.cn/zjwx/",
+        )
+    ),
     "ORGANIZER": os.environ.get("SITE_ORGANIZER", "巫溪县人民政府办公室"),
-    "ICP": os.environ.get("SITE_ICP", ""),
-    "PUBLIC_SECURITY_RECORD": os.environ.get("SITE_PUBLIC_SECURITY_RECORD", ""),
+    "UNDERTAKER": site_value("SITE_UNDERTAKER", "巫溪县融媒体中心(示例)"),
+    "ICP": site_value("SITE_ICP", "渝ICP备00000000号-1(示例)"),
+    "ICP_URL": "https://beian.miit.gov.cn/",
+    "PUBLIC_SECURITY_RECORD": site_value(
+        "SITE_PUBLIC_SECURITY_RECORD", "渝公网安备50023802000000号(示例)"
+    ),
+    "PUBLIC_SECURITY_URL": os.environ.get(
+        "SITE_PUBLIC_SECURITY_URL", "https://beian.mps.gov.cn/"
+    ),
+    "PUBLIC_SECURITY_ICON": os.environ.get(
+        "SITE_PUBLIC_SECURITY_ICON", "img/public-security.svg"
+    ),
+    # 党政机关网站标识 and 政府网站找错: image links (no third-party script; the images
+    # are served by this site, as the CSP allows no other image source).
+    "CONAC_URL": site_value("SITE_CONAC_URL", "https://bszs.conac.cn/"),
+    "CONAC_IMAGE": site_value("SITE_CONAC_IMAGE", "img/example-conac.svg"),
+    "JIUCUO_URL": site_value(
+        "SITE_JIUCUO_URL",
+        "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=5002380001",
+    ),
+    "JIUCUO_IMAGE": site_value("SITE_JIUCUO_IMAGE", "img/example-jiucuo.svg"),
+    # 联系我们: shown on the 网站地图 page, unless SITE_CONTACT_URL points elsewhere.
+    "CONTACT": site_value(
+        "SITE_CONTACT", "地址:巫溪县柏杨街道(示例);电话:023-00000000(示例)"
+    ),
+    "CONTACT_URL": os.environ.get("SITE_CONTACT_URL", ""),
+    "FAVICON": os.environ.get("SITE_FAVICON", "img/favicon.png"),
+    "TOUCH_ICON": os.environ.get("SITE_TOUCH_ICON", "img/apple-touch-icon.png"),
 }
+SITE["CONTACT_LINES"] = [line for line in SITE["CONTACT"].split(";") if line]
+# The demo says which footer values are examples.
+SITE["HAS_EXAMPLES"] = DEBUG and any("示例" in str(value) for value in SITE.values())
+# The demo shows the Chinese 404/500 pages production shows, not Django's debug pages
+# (the traceback still goes to the console log).
+SITE_ERROR_PAGES_IN_DEBUG = env_bool("DJANGO_DEBUG_ERROR_PAGES", default=True)
+if DEBUG and SITE_ERROR_PAGES_IN_DEBUG:
+    MIDDLEWARE.insert(0, "wuxi_news.middleware.ErrorPagesInDebugMiddleware")
 
 # Email for workflow notices (articles/notices.py). Configured when EMAIL_HOST is set
 # (SMTP); in development (DJANGO_DEBUG) mail is printed on the console; tests use

@@ -43,3 +43,21 @@ def sanitize_html(value: str) -> str:
         strip_comments=True,
     )
     return cleaned.strip()
+
+
+def excerpt(text: str, query: str, width: int = 80) -> str:
+    """About `width` characters of `text` around the first match of `query` (any case),
+    or its beginning when it does not contain it; `…` marks what is cut."""
+    text = " ".join(text.split())
+    match = re.search(re.escape(query), text, re.IGNORECASE) if query else None
+    start = 0
+    if match:
+        start = max(0, match.start() - (width - len(query)) // 3)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def has_case(text: str) -> bool:
+    """Whether `text` holds a letter with upper and lower case (not Chinese, not digits)."""
+    return text.lower() != text.upper()

@@ -5,10 +5,10 @@ from django.urls import include, path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, ColumnSitemap
-from articles.views import HomeView
 from digests.sitemaps import DigestSitemap
 from people.sitemaps import PersonSitemap
 from wuxi_news.cache import public_page
+from wuxi_news.views import HomeView, PersonDetailView, SearchView, SiteMapView
 
 sitemaps = {
     "columns": ColumnSitemap,
@@ -22,7 +22,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
     path("digests/", include("digests.urls")),
-    path("people/", include("people.urls")),
+    path(
+        "people/",
+        include(
+            ([path("<int:pk>/", PersonDetailView.as_view(), name="detail")], "people")
+        ),
+    ),
+    path("search/", SearchView.as_view(), name="search"),
+    path("sitemap/", SiteMapView.as_view(), name="site_map"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
 ]
 

@@ -166,6 +166,13 @@ def render_pdf(document: DigestDocument, images: ImageCache | None = None) -> by
 
     resources: dict[str, tuple[bytes, str]] = {"wuxi-export:font": cjk_font()}
     context = html_context(document, images or ImageCache(), resources)
-    context |= {"print": True, "font_url": "wuxi-export:font"}
+    context |= {
+        "print": True,
+        "font_url": "wuxi-export:font",
+        "site_name": settings.SITE["NAME"],
+        "page_address": f"https://{settings.SITE['DOMAIN']}{document.url}"
+        if document.url
+        else "",
+    }
     html = render_to_string("digests/export.html", context)
     return HTML(string=html, url_fetcher=_url_fetcher(resources)).write_pdf()

@@ -1,9 +1,12 @@
 import datetime
+import io
 from xml.etree import ElementTree
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from articles.models import Article
 from tests import pages
@@ -148,12 +151,16 @@ def test_article_page_costs_a_fixed_number_of_queries(
     )
     for n in range(12):
         place_photo(large, after_paragraph=n)
-    # The article with its column, its photos, the review trail, previous and next.
-    with django_assert_num_queries(5):
+    small.officials.set([make_appointment().person])
+    large.officials.set([make_appointment().person for _ in range(3)])
+    # The article with its column, its photos, its officials with their appointments,
+    # the review trail, previous and next.
+    with django_assert_num_queries(7):
         pages.soup(client.get(small.get_absolute_url()))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         soup = pages.soup(client.get(large.get_absolute_url()))
     assert len(soup.select("figure.photo")) == 12
+    assert len(soup.select("#officials-heading + ul li")) == 3
 
 
 def test_photos_without_alt_text_use_the_caption(client):
@@ -391,16 +398,57 @@ def test_home_shows_columns_with_their_latest_items_and_the_latest_digest(client
 
 
 def test_home_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
-    make_article()
-    with django_assert_num_queries(3):
+    add_item(make_digest(), make_article(), is_lead=True)
+    # Latest per column, columns, the latest digest, its lead photo, 图片新闻.
+    with django_assert_num_queries(5):
         pages.soup(client.get(reverse("home")))
     for _ in range(5):
         column = make_column()
         for _ in range(10):
-            make_article(column=column)
-    make_digest()
-    with django_assert_num_queries(3):
-        pages.soup(client.get(reverse("home")))
+            place_photo(make_article(column=column), photo_with_image())
+    with django_assert_num_queries(5):
+        soup = pages.soup(client.get(reverse("home")))
+    assert len(soup.select(".photo-grid li")) == 6
+
+
+def photo_with_image(**overrides):
+    photo = make_photo(**overrides)
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "red").save(out, format="PNG")
+    photo.image.save("photo.png", ContentFile(out.getvalue()))
+    return photo
+
+
+def test_home_shows_the_latest_digest_with_its_lead_photo(client):
+    lead = make_article(headline="李卫东调研凤凰水城")
+    place_photo(lead, photo_with_image(caption="调研现场。"))
+    other = make_article(headline="其他稿件")
+    place_photo(other, photo_with_image(caption="其他现场。"))
+    digest = make_digest()
+    add_item(digest, other)
+    add_item(digest, lead, is_lead=True)
+    soup = pages.soup(client.get(reverse("home")))
+    figure = soup.select_one(".latest-digest figure")
+    assert "调研现场。" in figure.get_text()
+    assert soup.select_one(".lead-headline a")["href"] == lead.get_absolute_url()
+
+
+def test_home_photo_news_shows_recent_captioned_photos_one_per_article(client):
+    today = timezone.localdate()
+    for n in range(8):
+        article = make_article(
+            headline=f"图片稿{n}", news_on=today - datetime.timedelta(days=n)
+        )
+        place_photo(article, photo_with_image(caption=f"说明{n}。"))
+        place_photo(article, photo_with_image(caption=f"第二张{n}。"), order=1)
+    place_photo(make_article(headline="无说明"), photo_with_image(caption=""))
+    unpublished = make_article(headline="草稿图片", status="draft", published_at=None)
+    place_photo(unpublished, photo_with_image(caption="草稿说明。"))
+    items = pages.soup(client.get(reverse("home"))).select(".photo-grid li")
+    assert [li.select_one(".photo-headline").get_text() for li in items] == [
+        f"图片稿{n}" for n in range(6)
+    ]
+    assert "说明0。" in items[0].figcaption.get_text()
 
 
 # Feed

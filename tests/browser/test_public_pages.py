@@ -19,7 +19,7 @@ WIDTHS = {"phone": 390, "desktop": 1366}
 
 
 @pytest.fixture
-def site(settings, reference_digest):
+def site(settings, reference_digest, portal_shell):
     """The reference page with its sample photos, uploads served to the browser."""
     from articles.models import ArticlePhoto
 
@@ -33,18 +33,32 @@ def site(settings, reference_digest):
     for photo in photos:
         renditions(photo)  # made here, not against the browser's page-load timeout
     lead = reference_digest.items.get(is_lead=True).article
-    return {"digest": reference_digest, "article": lead}
+    official = lead.officials.order_by("pk").first()
+    return {
+        "digest": reference_digest,
+        "article": lead,
+        "urls": {
+            "home": "/",
+            "column": lead.column.get_absolute_url(),
+            "article": lead.get_absolute_url(),
+            "digest": reference_digest.get_absolute_url(),
+            "search": "/search/?q=凤凰水城&order=relevance",
+            "official": official.get_absolute_url(),
+        },
+    }
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-@pytest.mark.parametrize("kind", ["digest", "article"])
+@pytest.mark.parametrize(
+    "kind", ["home", "column", "article", "digest", "search", "official"]
+)
 def test_screenshots(browser, live_server, site, screenshot_dir, kind, width):
     context = browser.new_context(
         locale="zh-CN", viewport={"width": width, "height": 900}
     )
     context.set_default_timeout(60_000)
     page = context.new_page()
-    page.goto(live_server.url + site[kind].get_absolute_url())
+    page.goto(live_server.url + site["urls"][kind])
     page.wait_for_load_state("networkidle")
     # Load every lazy photo before the full-page shot.
     page.evaluate(
@@ -62,7 +76,10 @@ def test_screenshots(browser, live_server, site, screenshot_dir, kind, width):
     page.evaluate("() => window.scrollTo(0, 0)")
     assert page.evaluate("() => Array.from(document.images).every(i => i.naturalWidth)")
     assert page.locator("h1").count() == 1
-    assert page.locator("text=扫一扫在手机打开当前页").is_visible()
+    assert page.locator("form.site-search input[name=q]").is_visible()
+    assert page.locator("footer >> text=网站标识码").is_visible()
+    if kind in ("article", "digest"):
+        assert page.locator("text=扫一扫在手机打开当前页").is_visible()
     # Nothing wider than the screen: no sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=screenshot_dir / f"{kind}-{width}.png", full_page=True)
@@ -126,6 +143,9 @@ def _axe_pages(site):
         "home": "/",
         "column": site["article"].column.get_absolute_url(),
         "search": site["article"].column.get_absolute_url() + "?q=巫溪",
+        "site-search": "/search/?q=凤凰水城",
+        "site-search-short": "/search/?q=王中",
+        "site-map": "/sitemap/",
         "article": site["article"].get_absolute_url(),
         "digest": site["digest"].get_absolute_url(),
         "official": official.get_absolute_url(),
@@ -158,3 +178,36 @@ def test_pages_pass_axe_core(browser, live_server, site, mode):
             failures[name] = serious
     context.close()
     assert failures == {}
+
+
+PRINT_DIR = Path(__file__).resolve().parents[2] / "var" / "print"
+
+
+def test_digest_prints_on_at_most_ten_a4_pages(browser, live_server, site):
+    """Chromium's own printing (print media, A4), counted with pypdf; written to
+    var/print/chromium-digest.pdf for a person to look at (pdftoppm -png)."""
+    from pypdf import PdfReader
+
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    url = live_server.url + site["digest"].get_absolute_url()
+    page.goto(url)
+    page.evaluate(
+        "() => document.querySelectorAll('img[loading=lazy]')"
+        ".forEach(img => img.loading = 'eager')"
+    )
+    page.wait_for_load_state("networkidle")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    context.close()
+    PRINT_DIR.mkdir(parents=True, exist_ok=True)
+    (PRINT_DIR / "chromium-digest.pdf").write_bytes(pdf)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(texts) <= 10
+    # Site name and address on every page; the QR block and the briefs not alone.
+    assert all("巫溪县人民政府" in t and "/digests/" in t for t in texts)
+    last = texts[-1]
+    assert "扫一扫在手机打开当前页" in last
+    assert last.count("\n") > 8, "the last page holds more than the QR block"
+    briefs = next(i for i, t in enumerate(texts) if "一周简讯" in t)
+    assert ">>" in texts[briefs] and "王芳主持召开" in "".join(texts[briefs - 1 :])

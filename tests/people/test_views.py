@@ -3,10 +3,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from articles.models import Article
 from tests import pages
 from tests.factories import (
+    add_item,
     make_appointment,
     make_article,
+    make_digest,
     make_person,
     make_position,
 )
@@ -69,7 +72,45 @@ def test_official_page_costs_a_fixed_number_of_queries(
         make_appointment(person=many)
     for _ in range(30):
         make_article(officials=[many])
-    with django_assert_num_queries(4):
+    digest = make_digest()
+    for article in Article.objects.concerning(many)[:3]:
+        add_item(digest, article)
+    # The person, appointments, article count, a page of articles, digest stories.
+    with django_assert_num_queries(5):
         pages.soup(client.get(few.get_absolute_url()))
-    with django_assert_num_queries(4):
-        pages.soup(client.get(many.get_absolute_url()))
+    with django_assert_num_queries(5):
+        soup = pages.soup(client.get(many.get_absolute_url()))
+    assert len(soup.select("#digest-stories + ul li")) == 3
+
+
+def test_official_page_lists_articles_and_digest_stories_by_date(client):
+    official = make_appointment(person=make_person(name="王中")).person
+    today = timezone.localdate()
+    older = make_article(
+        headline="王中到大河乡调研",
+        officials=[official],
+        news_on=today - datetime.timedelta(days=8),
+    )
+    newer = make_article(headline="王中主持召开常务会议", officials=[official])
+    make_article(headline="别人的稿件")
+    hidden = make_article(headline="王中未公开稿", officials=[official], status="draft")
+    digest = make_digest(title="见“政”巫溪这一周")
+    add_item(digest, older)
+    draft_digest = make_digest(
+        title="草稿周报",
+        status="draft",
+        published_at=None,
+        issued_on=digest.issued_on - datetime.timedelta(days=7),
+        week_starts_on=digest.week_starts_on - datetime.timedelta(days=7),
+        week_ends_on=digest.week_ends_on - datetime.timedelta(days=7),
+    )
+    add_item(draft_digest, newer)
+    soup = pages.soup(client.get(official.get_absolute_url()))
+    related = [a.get_text() for a in soup.select("#related + ul a")]
+    assert related == [newer.headline, older.headline]
+    stories = [
+        li.get_text(" ", strip=True) for li in soup.select("#digest-stories + ul li")
+    ]
+    assert len(stories) == 1
+    assert "见“政”巫溪这一周" in stories[0] and older.headline in stories[0]
+    assert hidden.headline not in soup.get_text()

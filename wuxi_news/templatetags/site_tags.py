@@ -1,11 +1,12 @@
 import functools
+import re
 from urllib.parse import urlencode
 
 import segno
 from django import template
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from media.renditions import image_size, renditions
@@ -27,6 +28,14 @@ PHOTO_SIZES = "(max-width: 792px) calc(100vw - 32px), 760px"
 def asset(path: str) -> str:
     """`{% static path %}`, memoised (hashed names change only with a new deploy)."""
     return static(path)
+
+
+@register.simple_tag
+def site_asset(value: str) -> str:
+    """A configured image: a static path (`img/emblem.png`), or a URL used as it is."""
+    if value.startswith(("/", "http://", "https://")):
+        return value
+    return asset(value)
 
 
 @register.simple_tag
@@ -173,3 +182,27 @@ def _reading_tools(here: str, font: str, elder: bool) -> str:
         mark_safe(sizes),
         elder_link,
     )
+
+
+@register.filter
+def highlight(text, query: str = "") -> str:
+    """`text` escaped, each match of `query` (any case) wrapped in <mark>."""
+    text = str(text or "")
+    if not query:
+        return escape(text)
+    parts = re.split(f"({re.escape(query)})", text, flags=re.IGNORECASE)
+    return mark_safe(  # every part is escaped here
+        "".join(
+            format_html("<mark>{}</mark>", part) if index % 2 else escape(part)
+            for index, part in enumerate(parts)
+        )
+    )
+
+
+@register.filter
+def css_string(value) -> str:
+    """`value` fit to stand between double quotes in a stylesheet (`@page` boxes)."""
+    text = str(value or "")
+    for char in ("\\", '"', "<", ">", "&"):
+        text = text.replace(char, f"\\{ord(char):x} ")
+    return mark_safe(" ".join(text.split()))  # newlines end a CSS string
