@@ -140,6 +140,15 @@ class WeeklyDigestAdmin(
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, **kw):
+        response = super().render_change_form(request, context, add, change, **kw)
+        obj = context.get("original")
+        if obj is not None and not (
+            obj.is_published or can_see_unpublished_digests(request.user)
+        ):
+            response.context_data["has_absolute_url"] = False  # its page is a 404
+        return response
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Saved as typed; publishing asks for confirmation of the same warnings.

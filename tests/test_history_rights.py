@@ -213,3 +213,20 @@ def test_a_forged_lock_token_changes_nothing():
     for token in ("9999-99-99T99:99", "2024-01-01T00:00:00+99:00", "x"):
         assert client.post(url, {"op": "release", "token": token}).status_code == 200
     assert current_lock(obj=article) is not None
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("导出", 403), ("编辑", 200), ("终审", 200)]
+)
+def test_a_drafts_history_is_only_for_those_who_may_change_it(role, status):
+    digest = make_digest(status=WeeklyDigest.Status.DRAFT, published_at=None)
+    snapshot(digest)
+    url = reverse("admin:digests_weeklydigest_history", args=[digest.pk])
+    assert login(role).get(url).status_code == status
+
+
+def test_a_draft_digest_offers_no_view_on_site_link_to_those_who_get_a_404():
+    digest = make_digest(status=WeeklyDigest.Status.DRAFT, published_at=None)
+    url = reverse("admin:digests_weeklydigest_change", args=[digest.pk])
+    assert login("导出").get(url).context["has_absolute_url"] is False
+    assert login("编辑").get(url).context["has_absolute_url"] is True

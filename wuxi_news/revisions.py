@@ -48,6 +48,13 @@ class GuardedVersionAdmin(VersionAdmin):
             model._default_manager.filter(pk=pk).update(**state)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The history lists unpublished text (a draft's items, a headline in review):
+        # only for those who may change such items, not for a view-only role (导出).
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
