@@ -17,11 +17,10 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from throwaway import setup_throwaway_django
+
 TARGET_MS = 200.0
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "卫东中芳作盛江洪延超丙合家群仁和朝华钢玉军召莉小泉永馗奇利建川勇明强平"
@@ -107,22 +106,7 @@ def main() -> int:
     parser.add_argument("--patrol", type=int, default=0, help="published articles")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="editorial-bench-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "wuxi_news.settings",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key",
-            "DJANGO_SECURE": "0",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_MEDIA_ROOT": str(workdir / "uploads"),
-            "CACHE_URL": "locmem://",
-            "DJANGO_LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_throwaway_django("editorial-bench-")
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -13,11 +13,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from throwaway import setup_throwaway_django
+
 TARGET_SECONDS = 2.0
 
 
@@ -27,22 +27,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the exported files here")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="export-bench-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "wuxi_news.settings",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key",
-            "DJANGO_SECURE": "0",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_MEDIA_ROOT": str(workdir / "uploads"),
-            "CACHE_URL": "locmem://",
-            "DJANGO_LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    workdir = setup_throwaway_django("export-bench-")
     from django.core.management import call_command
 
     from digests.exports import FORMATS, ImageCache, export_digest

@@ -15,11 +15,11 @@ import io
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from throwaway import setup_throwaway_django
+
 TARGET_SECONDS = 60.0
 
 BREADCRUMBS = [
@@ -108,23 +108,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="write the generated pages here")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="import-bench-"))
+    workdir = setup_throwaway_django("import-bench-")
     folder = args.keep or workdir / "pages"
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "wuxi_news.settings",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key",
-            "DJANGO_SECURE": "0",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "DJANGO_MEDIA_ROOT": str(workdir / "uploads"),
-            "CACHE_URL": "locmem://",
-            "DJANGO_LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     from articles.models import Article
