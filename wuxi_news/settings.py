@@ -150,9 +150,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
-# Digest pages are rendered when their content changes and kept (digests/rendering.py);
-# off, every request renders the page afresh.
-DIGEST_STORED_RENDERING = True
+# Publishing (wuxi_news/publishing): the public site baked to files. PUBLISH_ROOT holds
+# `releases/<id>/` and the `current` symlink nginx serves; PUBLISH_BASE_URL is the
+# public address the baked pages name (canonical links, QR codes, feeds, sitemaps).
+PUBLISH_ROOT = Path(os.environ.get("PUBLISH_ROOT", VAR_DIR / "site"))
+PUBLISH_BASE_URL = os.environ.get(
+    "PUBLISH_BASE_URL",
+    "http://127.0.0.1:8000"
+    if DEBUG
+    else f"https://{os.environ.get('SITE_DOMAIN', 'www.cqwx.gov.cn')}",
+).rstrip("/")
 
 # Background tasks (django-tasks with its database backend): large uploads of old pages
 # are imported by `python manage.py db_worker`, not in the editor's request.
