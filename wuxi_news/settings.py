@@ -150,6 +150,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+# Digest pages are rendered when their content changes and kept (digests/rendering.py).
+DIGEST_STORED_RENDERING = True
+
 # Publishing (wuxi_news/publishing): the public site baked to files. PUBLISH_ROOT holds
 # `releases/<id>/` and the `current` symlink nginx serves; PUBLISH_BASE_URL is the
 # public address the baked pages name (canonical links, QR codes, feeds, sitemaps).
