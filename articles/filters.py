@@ -1,18 +1,9 @@
-"""Filters of a column page: month, official and a search over headlines and text.
-
-Both filter sets read the same query string, so one form filters articles and digests.
-"""
+"""Month parsing shared by the column page's and the site search's filters (wuxi_news)."""
 
 import datetime
 import re
 
-import django_filters
 from django.db.models import Q
-
-from digests.models import DigestItem, WeeklyDigest
-from people.models import Person
-
-from .models import Article
 
 MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
@@ -39,51 +30,3 @@ def in_month(field: str, value: str) -> Q:
     elif first.year < datetime.MAXYEAR:
         within &= Q(**{f"{field}__lt": datetime.date(first.year + 1, 1, 1)})
     return within
-
-
-class ColumnFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="搜索")
-    month = django_filters.CharFilter(method="filter_month", label="月份")
-    official = django_filters.ModelChoiceFilter(
-        queryset=Person.objects.officials(), method="filter_official", label="领导"
-    )
-
-
-class ArticleFilter(ColumnFilterSet):
-    class Meta:
-        model = Article
-        fields = []
-
-    def filter_search(self, queryset, name, value):
-        return queryset.search(value)
-
-    def filter_month(self, queryset, name, value):
-        return queryset.filter(in_month("news_on", value))
-
-    def filter_official(self, queryset, name, value):
-        return queryset.concerning(value)
-
-
-class DigestFilter(ColumnFilterSet):
-    class Meta:
-        model = WeeklyDigest
-        fields = []
-
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        # A digest matches by its title or by a published article it carries.
-        carrying = DigestItem.objects.filter(
-            article__in=Article.objects.published().search(value)
-        ).values("digest_id")
-        return queryset.filter(Q(title__icontains=value) | Q(pk__in=carrying))
-
-    def filter_month(self, queryset, name, value):
-        return queryset.filter(in_month("issued_on", value))
-
-    def filter_official(self, queryset, name, value):
-        carrying = DigestItem.objects.filter(
-            article__in=Article.objects.published().concerning(value)
-        ).values("digest_id")
-        return queryset.filter(pk__in=carrying)

@@ -71,7 +71,7 @@ class Column(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:column", kwargs={"slug": self.slug})
+        return reverse("column", kwargs={"slug": self.slug})
 
     def staleness_warning(
         self, *, last_published_on: datetime.date | None, today: datetime.date

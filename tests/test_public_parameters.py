@@ -120,7 +120,7 @@ def test_sitemap_page_is_a_page_or_404(client, site, value):
 @odd
 @given(value=values)
 def test_reading_preferences_redirect_home_on_bad_values(client, name, value):
-    response = client.get(reverse("articles:prefs"), {name: value})
+    response = client.get(reverse("prefs"), {name: value})
     assert response.status_code == 302
     assert "\n" not in response["Location"]
 
@@ -133,7 +133,7 @@ def test_pages_without_parameters_ignore_any(client, site, page, query):
         "home": reverse("home"),
         "article": make_article().get_absolute_url(),
         "digest": make_digest().get_absolute_url(),
-        "feed": reverse("articles:feed", kwargs={"slug": "wxyw"}),
-        "robots": reverse("articles:robots"),
+        "feed": reverse("feed", kwargs={"slug": "wxyw"}),
+        "robots": reverse("robots"),
     }[page]
     assert client.get(url, query).status_code == 200

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 
-# Font size switch 【字体:大 中 小】, kept in a cookie (see articles.views.PreferencesView).
+# Font size switch 【字体:大 中 小】, kept in a cookie (see wuxi_news.views.PreferencesView).
 FONT_SIZES = {"large": "大", "medium": "中", "small": "小"}
 DEFAULT_FONT = "medium"
 

@@ -1,13 +1,17 @@
-"""Filters of the site search (`/search/`): words, column and month.
+"""Filters of the site's pages that list articles and digests together: a column page
+(search, month, official) and the site search (`/search/`: words, column, month).
 
-Both filter sets read the same query string, so one form filters articles and digests.
+Each pair of filter sets reads the same query string, so one form filters articles and
+digests.
 """
 
 import django_filters
+from django.db.models import Q
 
 from articles.filters import in_month
 from articles.models import Article, Column
-from digests.models import WeeklyDigest
+from digests.models import DigestItem, WeeklyDigest
+from people.models import Person
 
 # One character finds nearly everything; two characters are too short for the trigram
 # index, so they search the headlines (and digest titles) only, which stays fast.
@@ -63,3 +67,51 @@ class DigestSearchFilter(SearchFilterSet):
     class Meta:
         model = WeeklyDigest
         fields = []
+
+
+class ColumnFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="搜索")
+    month = django_filters.CharFilter(method="filter_month", label="月份")
+    official = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.officials(), method="filter_official", label="领导"
+    )
+
+
+class ArticleFilter(ColumnFilterSet):
+    class Meta:
+        model = Article
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(in_month("news_on", value))
+
+    def filter_official(self, queryset, name, value):
+        return queryset.concerning(value)
+
+
+class DigestFilter(ColumnFilterSet):
+    class Meta:
+        model = WeeklyDigest
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # A digest matches by its title or by a published article it carries.
+        carrying = DigestItem.objects.filter(
+            article__in=Article.objects.published().search(value)
+        ).values("digest_id")
+        return queryset.filter(Q(title__icontains=value) | Q(pk__in=carrying))
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(in_month("issued_on", value))
+
+    def filter_official(self, queryset, name, value):
+        carrying = DigestItem.objects.filter(
+            article__in=Article.objects.published().concerning(value)
+        ).values("digest_id")
+        return queryset.filter(pk__in=carrying)

@@ -8,7 +8,16 @@ from articles.sitemaps import ArticleSitemap, ColumnSitemap
 from digests.sitemaps import DigestSitemap
 from people.sitemaps import PersonSitemap
 from wuxi_news.cache import public_page
-from wuxi_news.views import HomeView, PersonDetailView, SearchView, SiteMapView
+from wuxi_news.feeds import ColumnFeed
+from wuxi_news.views import (
+    ColumnView,
+    HomeView,
+    PersonDetailView,
+    PreferencesView,
+    RobotsView,
+    SearchView,
+    SiteMapView,
+)
 
 sitemaps = {
     "columns": ColumnSitemap,
@@ -20,6 +29,10 @@ sitemaps = {
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
+    path("column/<slug:slug>/", ColumnView.as_view(), name="column"),
+    path("column/<slug:slug>/rss/", public_page(ColumnFeed()), name="feed"),
+    path("prefs/", PreferencesView.as_view(), name="prefs"),
+    path("robots.txt", RobotsView.as_view(), name="robots"),
     path("", include("articles.urls")),
     path("digests/", include("digests.urls")),
     path(

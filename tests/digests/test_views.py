@@ -51,7 +51,7 @@ def test_sitemap_lists_published_content(client, reference_digest):
 
 
 def test_column_page(client, reference_digest):
-    response = client.get(reverse("articles:column", kwargs={"slug": "wxyw"}))
+    response = client.get(reverse("column", kwargs={"slug": "wxyw"}))
     assert response.status_code == 200
     assert "王中到大河乡调研" in response.content.decode()
 

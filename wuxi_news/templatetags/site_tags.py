@@ -141,7 +141,7 @@ def absolute_url(context, path: str) -> str:
 @register.simple_tag(takes_context=True)
 def reading_tools(context) -> str:
     """【字体:大 中 小】【长者模式】【打印本页】 in every page's header; each link sets a
-    preference (a cookie, see articles.views.PreferencesView) and comes back here.
+    preference (a cookie, see wuxi_news.views.PreferencesView) and comes back here.
 
     Built and memoised here rather than in the template: it is on every page, and as
     template tags its links were a quarter of the header's rendering time.
@@ -154,7 +154,7 @@ def reading_tools(context) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _reading_tools(here: str, font: str, elder: bool) -> str:
-    prefs = reverse("articles:prefs")
+    prefs = reverse("prefs")
 
     def link(**params) -> str:
         return f"{prefs}?{urlencode(params | {'next': here})}"

@@ -2,9 +2,8 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.html import escape
 
+from articles.models import Article, Column
 from digests.models import WeeklyDigest
-
-from .models import Article, Column
 
 
 class ColumnFeed(Feed):
