@@ -73,6 +73,12 @@ class Column(models.Model):
     def get_absolute_url(self):
         return reverse("column", kwargs={"slug": self.slug})
 
+    def page_url(self, number: int) -> str:
+        """Page `number` of the column's public listing (page 1 is the column's URL)."""
+        if number <= 1:
+            return self.get_absolute_url()
+        return reverse("column_page", kwargs={"slug": self.slug, "page": number})
+
     def staleness_warning(
         self, *, last_published_on: datetime.date | None, today: datetime.date
     ) -> str:

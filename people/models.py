@@ -159,6 +159,12 @@ class Person(models.Model):
     def get_absolute_url(self):
         return reverse("people:detail", kwargs={"pk": self.pk})
 
+    def page_url(self, number: int) -> str:
+        """Page `number` of the official's reports (page 1 is the official's URL)."""
+        if number <= 1:
+            return self.get_absolute_url()
+        return reverse("people:detail_page", kwargs={"pk": self.pk, "page": number})
+
     @property
     def is_linked_by_name(self) -> bool:
         """Whether the name in a text surely means this person (see `with_namesake_flag`)."""

@@ -92,3 +92,19 @@ def decode_svg(svg) -> str:
     results = decode(image)
     assert len(results) == 1, "the QR code did not decode"
     return results[0].data.decode("utf-8")
+
+
+def sitemap_locations(client) -> list[str]:
+    """Every <loc> of the sitemap: the index's sections, each section's URLs."""
+    from urllib.parse import urlsplit
+
+    def locations(path: str) -> list[str]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        return re.findall(r"<loc>([^<]*)</loc>", response.content.decode())
+
+    return [
+        url
+        for section in locations("/sitemap.xml")
+        for url in locations(urlsplit(section).path)
+    ]

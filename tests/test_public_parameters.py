@@ -63,8 +63,10 @@ def test_column_filters_ignore_values_they_cannot_use(client, site, name, value)
 @odd
 @given(value=values)
 def test_column_page_number_is_a_page_or_404(client, site, value):
-    # Django's paginator convention: a page that is not a number, or not there, is 404.
-    assert client.get(site["column"], {"page": value}).status_code in (200, 404)
+    # The old `?page=N` leads to the page's path; a page that is not there is a 404.
+    response = client.get(site["column"], {"page": value})
+    assert response.status_code == 301
+    assert client.get(response["Location"]).status_code in (200, 404)
 
 
 @bounded
@@ -104,15 +106,17 @@ def test_search_page_number_is_a_page_or_404(client, site, value):
 @bounded
 @odd
 @given(value=values)
-def test_person_page_number_falls_back_to_a_page(client, site, value):
-    assert client.get(site["person"], {"page": value}).status_code == 200
+def test_person_page_number_leads_to_a_page_or_404(client, site, value):
+    response = client.get(site["person"], {"page": value})
+    assert response.status_code == 301
+    assert client.get(response["Location"]).status_code in (200, 404)
 
 
 @bounded
 @odd
 @given(value=values)
-def test_sitemap_page_is_a_page_or_404(client, site, value):
-    assert client.get(reverse("sitemap"), {"p": value}).status_code in (200, 404)
+def test_sitemap_ignores_any_page_parameter(client, site, value):
+    assert client.get(reverse("sitemap"), {"p": value}).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["next", "font", "elder"])

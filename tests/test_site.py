@@ -18,6 +18,7 @@ import wuxi_news.cache as site_cache
 from articles.models import Article
 from digests.models import WeeklyDigest
 from media.renditions import renditions, widths_for
+from tests import pages
 from tests.factories import (
     add_item,
     make_appointment,
@@ -181,14 +182,13 @@ def test_only_page_numbers_make_cached_copies(
     article = make_article(headline="凤凰水城建设提速")
     column_url = article.column.get_absolute_url()
     client.get(column_url)
-    client.get(column_url + "?page=1")
-    assert len(recording.pages) == 2
+    assert len(recording.pages) == 1
     for n in range(20):
         assert client.get(f"{column_url}?utm={n}").status_code == 200
         assert client.get(f"{column_url}?q=凤凰{n}").status_code == 200
-    assert len(recording.pages) == 2  # no query-string flood fills the cache
+    assert len(recording.pages) == 1  # no query-string flood fills the cache
     with django_assert_num_queries(0):
-        client.get(column_url + "?page=1")
+        client.get(column_url)
 
 
 # Discovery
@@ -200,16 +200,36 @@ def test_sitemap_lists_every_published_article_digest_and_official(client):
     article = make_article()
     draft = make_article(status="draft")
     digest = make_digest()
-    body = client.get(reverse("sitemap")).content.decode()
-    for url in (article, digest, official):
-        assert url.get_absolute_url() in body
-    assert draft.get_absolute_url() not in body
-    assert private.get_absolute_url() not in body
+    urls = pages.sitemap_locations(client)
+    for item in (article, digest, official, article.column):
+        assert "http://testserver" + item.get_absolute_url() in urls
+    assert "http://testserver" + draft.get_absolute_url() not in urls
+    assert "http://testserver" + private.get_absolute_url() not in urls
+    assert len(urls) == len(set(urls))  # each URL once
+
+
+def test_sitemap_is_an_index_of_sections_of_at_most_50000_urls(client, monkeypatch):
+    from wuxi_news.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    articles = [make_article() for _ in range(5)]
+    index = client.get(reverse("sitemap"))
+    assert index["Content-Type"] == "application/xml; charset=utf-8"
+    body = index.content.decode()
+    assert "<sitemapindex" in body
+    for page in (1, 2, 3):
+        assert f"http://testserver/sitemap-articles-{page}.xml" in body
+    assert "sitemap-articles-4.xml" not in body
+    last = client.get("/sitemap-articles-3.xml").content.decode()
+    assert articles[-1].get_absolute_url() in last  # new ones go on the last page
+    assert client.get("/sitemap-articles-4.xml").status_code == 404
+    assert client.get("/sitemap-nothing-1.xml").status_code == 404
+    assert ArticleSitemap.limit == 2 and ArticleSitemap().paginator.num_pages == 3
 
 
 def test_robots_txt_points_to_the_sitemap(client):
     response = client.get("/robots.txt")
-    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
 
 

@@ -1,9 +1,14 @@
 """Pages of the site layer that mix apps: home, a column's listing of articles and
 digests, site map, an official's page, search, robots.txt and reading preferences."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, F, IntegerField, Value, When
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +33,7 @@ from .filters import (
     is_headlines_only,
     search_words,
 )
+from .paging import page_links, path_page_redirect, query_page_url
 from .text import excerpt
 
 
@@ -110,6 +116,13 @@ class PersonDetailView(PublicPageMixin, DetailView):
     context_object_name = "person"
     paginate_by = 20
 
+    def get(self, request, *args, **kwargs):
+        number = path_page_redirect(kwargs, request.GET)
+        if number is not None:
+            person = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+            return HttpResponsePermanentRedirect(person.page_url(number))
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return Person.objects.officials().with_appointments()
 
@@ -120,9 +133,12 @@ class PersonDetailView(PublicPageMixin, DetailView):
         current = person.appointments_on(today)
         about = Article.objects.published().concerning(person)
         articles = about.newest_first().only("pk", "headline", "news_on")
-        page = Paginator(articles, self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
+        try:
+            page = Paginator(articles, self.paginate_by).page(
+                self.kwargs.get("page", 1)
+            )
+        except InvalidPage as error:
+            raise Http404("没有这一页。") from error
         context |= {
             "current_appointments": current,
             "past_appointments": sorted(
@@ -148,11 +164,7 @@ class PersonDetailView(PublicPageMixin, DetailView):
                     : self.paginate_by
                 ]
             ),
-            "page_numbers": page.paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            )
-            if page.paginator.num_pages > 1
-            else [],
+            **page_links(page, person.page_url),
         }
         return context
 
@@ -234,8 +246,6 @@ class SearchView(ListView):
         self._add_excerpts(results)
         form = self.article_filter.form
         cleaned = form.cleaned_data
-        query = self.request.GET.copy()
-        query.pop("page", None)
         context |= {
             "results": results,
             "query": self.query,
@@ -249,13 +259,15 @@ class SearchView(ListView):
             },
             "order": self.order,
             "orders": self.orders,
-            "query_string": query.urlencode(),
-            "page_numbers": (
-                context["paginator"].get_elided_page_range(
-                    context["page_obj"].number, on_each_side=2, on_ends=1
-                )
-                if context["is_paginated"]
-                else []
+            **page_links(
+                context["page_obj"],
+                query_page_url(
+                    {
+                        name: self.request.GET[name]
+                        for name in ("q", "column", "month", "order")
+                        if self.request.GET.get(name)
+                    }
+                ),
             ),
         }
         return context
@@ -292,6 +304,17 @@ class ColumnView(PublicPageMixin, ListView):
     template_name = "articles/column_detail.html"
     context_object_name = "entries"
     paginate_by = 20
+    filter_parameters = ("q", "month", "official")
+
+    def get(self, request, *args, **kwargs):
+        # Unfiltered pages go by path (`page/2/`, a file when baked): the old `?page=N`
+        # and `page/1/` lead there.
+        filtered = any(request.GET.get(name) for name in self.filter_parameters)
+        number = None if filtered else path_page_redirect(kwargs, request.GET)
+        if number is not None:
+            column = get_object_or_404(Column, slug=kwargs["slug"])
+            return HttpResponsePermanentRedirect(column.page_url(number))
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         self.column = get_object_or_404(Column, slug=self.kwargs["slug"])
@@ -324,9 +347,11 @@ class ColumnView(PublicPageMixin, ListView):
             .in_column(self.column)
             .dates("issued_on", "month")
         )
-        query = self.request.GET.copy()
-        query.pop("page", None)
         form = self.article_filter.form
+        filters = {
+            name: (form.data.get(name) or "").strip()
+            for name in ("q", "month", "official")
+        }
         context |= {
             "column": self.column,
             "months": sorted(months, reverse=True),
@@ -335,24 +360,14 @@ class ColumnView(PublicPageMixin, ListView):
                 .filter(articles__in=published)
                 .order_by("name", "pk")
             ),
-            "filters": {
-                name: (form.data.get(name) or "").strip()
-                for name in ("q", "month", "official")
-            },
-            "query_string": query.urlencode(),
-            "page_numbers": (
-                context["paginator"].get_elided_page_range(
-                    context["page_obj"].number, on_each_side=2, on_ends=1
-                )
-                if context["is_paginated"]
-                else []
+            "filters": filters,
+            **page_links(
+                context["page_obj"],
+                query_page_url({k: v for k, v in filters.items() if v})
+                if any(filters.values())
+                else self.column.page_url,
             ),
         }
-        page = context["page_obj"].number
-        if page > 1:
-            context["canonical_url"] = self.request.build_absolute_uri(
-                f"{self.request.path}?page={page}"
-            )
         return context
 
 
@@ -386,4 +401,18 @@ class RobotsView(View):
             "Disallow: /prefs/",
             f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
         ]
-        return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+        return HttpResponse(
+            "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
+        )
+
+
+class NotFoundView(TemplateView):
+    """`/404.html`: the 404 page as a file, for nginx or a bucket to answer misses."""
+
+    template_name = "404.html"
+
+
+class MaintenanceView(TemplateView):
+    """`/maintenance.html`: what nginx answers while the application is down."""
+
+    template_name = "maintenance.html"

@@ -203,14 +203,46 @@ def test_column_is_paginated_with_page_numbers(client):
         make_article(
             column=column, news_on=datetime.date(2024, 1, 1) + datetime.timedelta(n)
         )
-    soup = pages.soup(client.get(_column_url(column, page=2)))
+    soup = pages.soup(client.get(column.page_url(2)))
+    assert column.page_url(2) == f"/column/{column.slug}/page/2/"
     assert len(soup.select(".article-list li")) == 20
     numbers = [
         pages.text(a) for a in soup.select(".pagination a, .pagination .current")
     ]
     assert "第1页" in numbers and "2" in numbers and "第3页" in numbers
     assert soup.select_one(".pagination [aria-current=page]").get_text() == "2"
-    assert soup.find("link", rel="canonical")["href"].endswith("?page=2")
+    assert soup.find("link", rel="canonical")["href"].endswith("/page/2/")
+    links = {pages.text(a): a["href"] for a in soup.select(".pagination a")}
+    assert links["第1页"] == column.get_absolute_url()
+    assert links["第3页"] == links["下一页"] == column.page_url(3)
+
+
+@pytest.mark.parametrize(
+    ("query", "page"),
+    [("?page=2", 2), ("?page=1", 1), ("?page=abc", 1), ("?page=" + "9" * 5000, 1),
+     ("page/1/", 1), ("?utm=x&page=3", 3)],
+)  # fmt: skip
+def test_column_old_page_addresses_redirect_to_the_page_path(client, query, page):
+    column = make_column()
+    response = client.get(column.get_absolute_url() + query)
+    assert response.status_code == 301
+    assert response["Location"] == column.page_url(page)
+
+
+def test_filtered_column_pages_by_query_string(client):
+    column = make_column()
+    for n in range(25):
+        make_article(
+            column=column,
+            headline=f"大河乡{n}",
+            news_on=datetime.date(2024, 1, 1) + datetime.timedelta(n),
+        )
+    response = client.get(_column_url(column, q="大河乡", page=2, utm="x"))
+    assert response.status_code == 200
+    soup = pages.soup(response)
+    assert len(soup.select(".article-list li")) == 5
+    links = {pages.text(a): a["href"] for a in soup.select(".pagination a")}
+    assert links["上一页"] == "?q=%E5%A4%A7%E6%B2%B3%E4%B9%A1"  # no utm, no page
 
 
 def test_column_filters_by_month(client):
@@ -252,11 +284,14 @@ def test_column_month_of_december_9999_is_a_month_like_any_other(client):
     assert "共找到 0 条" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999", "9" * 5000])
+@pytest.mark.parametrize(
+    "page", ["abc", "0", "-1", "2", "99999999999999999999", "9" * 5000]
+)
 def test_column_page_number_out_of_range_is_404_like_django_paginators(client, page):
     column = make_column()
     make_article(column=column)
-    assert client.get(_column_url(column, page=page)).status_code == 404
+    url = f"{column.get_absolute_url()}page/{page}/"
+    assert client.get(url).status_code == 404
 
 
 def test_column_search_matches_chinese_substrings_in_headline_and_text(client):
@@ -307,7 +342,7 @@ def test_column_page_costs_a_fixed_number_of_queries(client, django_assert_num_q
     with django_assert_num_queries(6):
         pages.soup(client.get(_column_url(small)))
     with django_assert_num_queries(6):
-        pages.soup(client.get(_column_url(large, page=2)))
+        pages.soup(client.get(large.page_url(2)))
 
 
 @pytest.mark.parametrize(
