@@ -5,14 +5,13 @@ from django.http import Http404
 from django.views.generic import DetailView
 
 from people.models import Person, order_by_protocol
-from wuxi_news.cache import PublicPageMixin
 
 from .mentions import link_first_mentions
 from .models import Article
 from .services import can_preview
 
 
-class ArticleDetailView(PublicPageMixin, DetailView):
+class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
 

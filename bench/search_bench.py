@@ -86,7 +86,6 @@ def main() -> int:
 
     from articles.models import Article
 
-    settings.PAGE_CACHE_SECONDS = 0
     # Pages are rendered without collectstatic, as the tests do.
     settings.STORAGES = {
         **settings.STORAGES,

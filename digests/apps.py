@@ -5,8 +5,3 @@ class DigestsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "digests"
     verbose_name = "每周要闻"
-
-    def ready(self):
-        from . import rendering
-
-        rendering.connect_signals()

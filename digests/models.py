@@ -316,36 +316,3 @@ class PageImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name}({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class DigestRendering(models.Model):
-    """A published digest's page, rendered once when its content changes (rendering.py).
-
-    Kept beside the digest rather than on it: it is derived data, not part of the
-    digest's revisions, and is rewritten without touching the digest's own row.
-    `title` is text, escaped when shown; `head` and `body` are HTML.
-    """
-
-    digest = models.OneToOneField(
-        WeeklyDigest,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="rendering",
-    )
-    title = models.TextField()
-    image_url = models.TextField(blank=True)
-    head = models.TextField()
-    body = models.TextField()
-    # Templates and code it was rendered with; another fingerprint means re-render.
-    fingerprint = models.CharField(max_length=64)
-    # When a scheduled story it leaves out goes live; it is stale from then on.
-    valid_until = models.DateTimeField(null=True, blank=True)
-    rendered_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "页面发布稿"
-        verbose_name_plural = "页面发布稿"
-        default_permissions = ()
-
-    def __str__(self):
-        return f"{self.digest_id} @ {self.rendered_at:%Y-%m-%d %H:%M:%S}"

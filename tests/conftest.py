@@ -15,15 +15,6 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def no_page_cache(settings):
-    """Each request renders afresh; the page cache has its own tests in test_site."""
-    from django.core.cache import cache
-
-    settings.PAGE_CACHE_SECONDS = 0
-    cache.clear()
-
-
-@pytest.fixture
 def portal_shell(settings):
     """Every element of the portal shell configured, as the demo shows it."""
     settings.SITE = settings.SITE | {

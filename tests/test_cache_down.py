@@ -1,6 +1,5 @@
 """A configured cache that is down: pages and saves carry on without it."""
 
-import logging
 import time
 
 import pytest
@@ -25,17 +24,14 @@ def dead_cache(settings):
             "LOCATION": DEAD_REDIS,
         }
     }
-    settings.PAGE_CACHE_SECONDS = 600
 
 
-def test_public_pages_are_served_while_the_cache_is_down(client, dead_cache, caplog):
+def test_public_pages_are_served_while_the_cache_is_down(client, dead_cache):
     article = make_article(headline="缓存停了也能看")
-    with caplog.at_level(logging.WARNING, logger="wuxi_news.cache_backends"):
-        for url in ("/", article.get_absolute_url(), article.column.get_absolute_url()):
-            response = client.get(url)
-            assert response.status_code == 200, url
+    for url in ("/", article.get_absolute_url(), article.column.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200, url
     assert "缓存停了也能看" in response.content.decode()
-    assert any("Cache unreachable" in r.getMessage() for r in caplog.records)
 
 
 def test_an_admin_save_works_while_the_cache_is_down(client, dead_cache):

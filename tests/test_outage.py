@@ -16,7 +16,7 @@ from tests.admin_forms import admin_form_data
 from tests.factories import make_article, make_column, make_user
 from wuxi_news.middleware import DatabaseUnavailableMiddleware
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 LOST = "server closed the connection unexpectedly"
 

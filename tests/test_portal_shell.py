@@ -9,7 +9,7 @@ from tests import pages
 from tests.factories import make_appointment, make_article, make_column, make_digest
 from wuxi_news.settings import site_links
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from tests.factories import (
@@ -34,8 +33,6 @@ def test_public_pages_have_no_html_errors(
         pytest.skip("vnu-jar is not installed: npm install --prefix var/node vnu-jar")
     if not shutil.which("java"):
         pytest.skip("java is not installed (apt-get install default-jre-headless)")
-    settings.PAGE_CACHE_SECONDS = 0
-    cache.clear()
     if elder:
         client.cookies["elder"] = "1"
     person = make_appointment().person

@@ -16,7 +16,7 @@ from tests.factories import (
     make_digest,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 bounded = settings(
     max_examples=60,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles.models import Article
 from tests.factories import make_article, make_brief, make_column, make_digest
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 SEARCH = "/search/"
 
@@ -140,13 +140,6 @@ def test_search_pages_may_be_kept_briefly_by_a_front_cache(client):
     assert "public" in response["Cache-Control"]
     assert "max-age=60" in response["Cache-Control"]
     assert "Cookie" in response["Vary"]
-
-
-def test_search_is_not_kept_in_the_page_cache(client, settings):
-    settings.PAGE_CACHE_SECONDS = 600
-    search(client, q="凤凰水城")
-    make_article(headline="凤凰水城新稿")
-    assert titles(search(client, q="凤凰水城")) == ["凤凰水城新稿"]
 
 
 def test_search_costs_a_fixed_number_of_queries(client, django_assert_num_queries):

@@ -7,11 +7,6 @@ class WuxiNewsConfig(AppConfig):
     name = "wuxi_news"
     verbose_name = "巫溪要闻"
 
-    def ready(self):
-        from . import cache
-
-        cache.connect_signals()
-
 
 class AxesConfig(axes.apps.AppConfig):
     """django-axes under a Chinese name; its field names are in wuxi_news/locale."""

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from digests.models import WeeklyDigest
-from digests.rendering import RELATED, render_page
+from digests.page import RELATED, render_page
 
 from .models import CheckedLink
 

@@ -85,3 +85,17 @@ class ErrorPagesInDebugMiddleware:
         response = HttpResponse(content, status=status)
         response.is_site_page = True
         return response
+
+
+class StaffNoStoreMiddleware:
+    """What a signed-in user is shown (a preview, maybe) is kept by no shared cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.setdefault("Cache-Control", "private, no-store")
+        return response

@@ -99,8 +99,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETags for rendered pages (baked files get theirs from nginx).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wuxi_news.middleware.StaffNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -150,9 +153,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
-# Digest pages are rendered when their content changes and kept (digests/rendering.py).
-DIGEST_STORED_RENDERING = True
-
 # Publishing (wuxi_news/publishing): the public site baked to files. PUBLISH_ROOT holds
 # `releases/<id>/` and the `current` symlink nginx serves; PUBLISH_BASE_URL is the
 # public address the baked pages name (canonical links, QR codes, feeds, sitemaps).

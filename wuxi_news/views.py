@@ -22,7 +22,6 @@ from articles.models import Article, ArticlePhoto, Column
 from digests.models import Brief, DigestItem, WeeklyDigest
 from people.models import Person
 
-from .cache import PublicPageMixin
 from .context_processors import FONT_SIZES
 from .filters import (
     MIN_QUERY_LENGTH,
@@ -37,7 +36,7 @@ from .paging import page_links, path_page_redirect, query_page_url
 from .text import excerpt
 
 
-class HomeView(PublicPageMixin, TemplateView):
+class HomeView(TemplateView):
     """The latest digest with its lead photo, each column's latest items, 图片新闻."""
 
     template_name = "articles/home.html"
@@ -96,7 +95,7 @@ class HomeView(PublicPageMixin, TemplateView):
         return context
 
 
-class SiteMapView(PublicPageMixin, ListView):
+class SiteMapView(ListView):
     """网站地图: every column, the main menu, and 联系我们."""
 
     template_name = "wuxi_news/site_map.html"
@@ -106,7 +105,7 @@ class SiteMapView(PublicPageMixin, ListView):
         return Column.objects.select_related("parent")
 
 
-class PersonDetailView(PublicPageMixin, DetailView):
+class PersonDetailView(DetailView):
     """An official's page: titles, then the articles and digest stories about them.
 
     People with no appointment (private citizens) have none.
@@ -298,7 +297,7 @@ class SearchView(ListView):
             )
 
 
-class ColumnView(PublicPageMixin, ListView):
+class ColumnView(ListView):
     """Published articles and digests of a column, newest first, filterable."""
 
     template_name = "articles/column_detail.html"

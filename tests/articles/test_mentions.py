@@ -7,7 +7,7 @@ from people.models import Person
 from tests import pages
 from tests.factories import make_appointment, make_article, make_person
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 
 def official(name: str, **overrides) -> Person:

@@ -21,7 +21,7 @@ from tests.factories import (
     place_photo,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 
 def _column_url(column, **query):

@@ -22,7 +22,6 @@ PASSWORD = "pw-for-tests-123"
 @pytest.fixture
 def newsroom(settings, tmp_path):
     settings.ROOT_URLCONF = "tests.browser.urls"
-    settings.PAGE_CACHE_SECONDS = 0
     column = make_column(name="巫溪要闻", slug="wxyw")
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())

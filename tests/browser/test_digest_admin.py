@@ -21,7 +21,6 @@ PASSWORD = "pw-for-tests-123"
 @pytest.fixture
 def newsroom(settings):
     settings.ROOT_URLCONF = "tests.browser.urls"
-    settings.PAGE_CACHE_SECONDS = 0
     make_column(name="通知公告", slug="tzgg")
     column = make_column(name="巫溪要闻", slug="wxyw")
     today = timezone.localdate()

@@ -28,7 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def site(settings):
     settings.ROOT_URLCONF = "tests.browser.urls"
-    settings.PAGE_CACHE_SECONDS = 0
     return make_column(name="巫溪要闻", slug="wxyw")
 
 

@@ -24,7 +24,6 @@ def site(settings, reference_digest, portal_shell):
     from articles.models import ArticlePhoto
 
     settings.ROOT_URLCONF = "tests.browser.urls"
-    settings.PAGE_CACHE_SECONDS = 0
     placements = ArticlePhoto.objects.filter(
         article__digest_items__digest=reference_digest
     ).select_related("photo")

@@ -24,7 +24,6 @@ WIDTHS = {1366: 900, 390: 844}
 @pytest.fixture
 def newsroom(settings):
     settings.ROOT_URLCONF = "tests.browser.urls"
-    settings.PAGE_CACHE_SECONDS = 0
     column = make_column(name="巫溪要闻", slug="wxyw")
     towns = make_column(name="乡镇动态", slug="xzdt")
     people = {

@@ -15,7 +15,7 @@ from tests.factories import (
     place_photo,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 DAYS = ["12月10日", "12月11日", "12月12日", "12月13日"]
 
@@ -130,9 +130,7 @@ def _week(column, *, stories: int, photos_per_story: int = 1) -> object:
 def test_digest_page_costs_the_same_queries_for_a_week_twice_as_large(
     client, reference_digest, django_assert_num_queries, settings
 ):
-    """Rendered on the request, as when no stored rendering is current (the stored
-    page costs one query: test_rendering.py)."""
-    settings.DIGEST_STORED_RENDERING = False
+    """Rendered on the request, as the baker renders it (tests/publishing)."""
     larger = _week(make_column(), stories=24, photos_per_story=2)
     with django_assert_num_queries(4):
         pages.soup(client.get(reference_digest.get_absolute_url()))

@@ -63,7 +63,7 @@ def test_column_page(client, reference_digest):
     [("记者", False), ("编辑", True), ("审核", False), ("终审", True), ("导出", False)],
 )
 def test_draft_digest_preview_is_only_for_those_who_may_change_or_publish_digests(
-    client, no_page_cache, role, previews
+    client, role, previews
 ):
     digest = make_draft_digest(make_column(), week_starts_on=_monday())
     client.force_login(make_user(roles=[role]))
@@ -75,9 +75,7 @@ def test_draft_digest_preview_is_only_for_those_who_may_change_or_publish_digest
         assert response.status_code == 404
 
 
-def test_exporter_is_refused_the_page_and_the_export_of_a_draft_alike(
-    client, no_page_cache
-):
+def test_exporter_is_refused_the_page_and_the_export_of_a_draft_alike(client):
     digest = make_draft_digest(make_column(), week_starts_on=_monday())
     client.force_login(make_user(roles=["导出"]))
     assert client.get(digest.get_absolute_url()).status_code == 404
@@ -85,7 +83,7 @@ def test_exporter_is_refused_the_page_and_the_export_of_a_draft_alike(
     assert client.get(export).status_code == 403
 
 
-def test_other_staff_see_a_published_digest_as_the_public_does(client, no_page_cache):
+def test_other_staff_see_a_published_digest_as_the_public_does(client):
     digest = make_digest()
     add_item(digest, make_article(headline="已发布的稿件"))
     add_item(digest, make_article(headline="尚未公开的稿件", status="draft",

@@ -212,7 +212,7 @@ def photo_with_file():
 
 
 def test_a_full_disk_while_making_renditions_leaves_no_part_file(
-    client, media_root, monkeypatch, no_page_cache
+    client, media_root, monkeypatch
 ):
     article = make_article()
     photo = photo_with_file()
@@ -232,7 +232,7 @@ def test_a_full_disk_while_making_renditions_leaves_no_part_file(
 
 
 def test_a_rendition_failing_while_encoded_leaves_no_part_file(
-    client, media_root, monkeypatch, no_page_cache
+    client, media_root, monkeypatch
 ):
     article = make_article()
     photo = photo_with_file()

@@ -14,7 +14,7 @@ from tests.factories import (
     make_position,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
+pytestmark = pytest.mark.django_db
 
 
 def test_official_page_shows_titles_now_and_before(client):
