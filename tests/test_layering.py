@@ -52,5 +52,7 @@ def test_apps_import_one_way(app):
 
 def test_the_layering_check_sees_a_wrong_import(tmp_path):
     wrong = tmp_path / "bad.py"
-    wrong.write_text("from digests.models import WeeklyDigest\nimport wuxi_news.views\n")
+    wrong.write_text(
+        "from digests.models import WeeklyDigest\nimport wuxi_news.views\n"
+    )
     assert imported_modules(wrong) == {"digests.models", "wuxi_news.views"}

@@ -64,7 +64,10 @@ def test_every_page_has_the_header_menu_search_box_and_footer(
             "政府网站找错": portal_shell["JIUCUO_URL"],
         }
         assert not soup.select("script:not([src])"), url  # no inline script
-        assert [s["src"] for s in soup.select("script")] == ["/static/js/print.js"]
+        assert [s["src"] for s in soup.select("script")] == [
+            "/static/js/prefs.js",
+            "/static/js/print.js",
+        ]
         head_links = {link["rel"][0]: link["href"] for link in soup.select("head link")}
         assert head_links["icon"].endswith("favicon.png")
         assert head_links["apple-touch-icon"].endswith("apple-touch-icon.png")

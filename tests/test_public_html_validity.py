@@ -25,16 +25,13 @@ VNU = (
 )
 
 
-@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
 def test_public_pages_have_no_html_errors(
-    client, settings, reference_digest, tmp_path, portal_shell, elder
+    client, settings, reference_digest, tmp_path, portal_shell
 ):
     if not VNU.exists():
         pytest.skip("vnu-jar is not installed: npm install --prefix var/node vnu-jar")
     if not shutil.which("java"):
         pytest.skip("java is not installed (apt-get install default-jre-headless)")
-    if elder:
-        client.cookies["elder"] = "1"
     person = make_appointment().person
     article = make_article(officials=[person], reporters="记者 吴丹")
     place_photo(article, make_photo())

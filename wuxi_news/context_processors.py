@@ -1,17 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 
-# Font size switch 【字体:大 中 小】, kept in a cookie (see wuxi_news.views.PreferencesView).
+# Font size switch 【字体:大 中 小】, kept in a cookie (wuxi_news.views.PreferencesView)
+# and applied in the browser (static/js/prefs.js): pages are the same for every reader.
 FONT_SIZES = {"large": "大", "medium": "中", "small": "小"}
 DEFAULT_FONT = "medium"
-
-
-def reading_prefs(request) -> dict:
-    font = request.COOKIES.get("font", DEFAULT_FONT)
-    return {
-        "font": font if font in FONT_SIZES else DEFAULT_FONT,
-        "elder": request.COOKIES.get("elder") == "1",
-    }
 
 
 def site(request):
@@ -21,6 +14,5 @@ def site(request):
         canonical_url = request.path
     return {
         "site": settings.SITE,
-        "prefs": reading_prefs(request),
         "canonical_url": canonical_url,
     }

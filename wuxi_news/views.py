@@ -371,7 +371,8 @@ class ColumnView(ListView):
 
 
 class PreferencesView(View):
-    """【字体:大 中 小】 and 长者模式 without JavaScript: set a cookie, go back."""
+    """【字体:大 中 小】 and 长者模式 without JavaScript: set a cookie, go back (the page
+    applies it with static/js/prefs.js; with JavaScript the links never come here)."""
 
     max_age = 365 * 24 * 60 * 60
 
@@ -386,6 +387,8 @@ class PreferencesView(View):
         if font in FONT_SIZES:
             response.set_cookie("font", font, max_age=self.max_age, samesite="Lax")
         elder = request.GET.get("elder")
+        if elder == "toggle":
+            elder = "0" if request.COOKIES.get("elder") == "1" else "1"
         if elder in ("0", "1"):
             response.set_cookie("elder", elder, max_age=self.max_age, samesite="Lax")
         response["Cache-Control"] = "no-store"

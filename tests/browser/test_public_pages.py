@@ -125,6 +125,11 @@ def test_elder_mode_enlarges_text_and_keeps_the_page_keyboard_reachable(
     assert page.url == url
     larger = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert larger >= normal * 1.25
+    assert page.locator(".reading-tools [data-elder]").text_content() == "退出长者模式"
+    # The choice is a cookie: the next page (the same bytes for every reader) has it
+    # from its first paint.
+    page.reload()
+    assert "elder" in page.evaluate("document.documentElement.className")
     page.screenshot(path=screenshot_dir / "article-390-elder.png")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到正文"

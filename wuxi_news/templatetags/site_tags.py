@@ -10,7 +10,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from media.renditions import image_size, renditions
-from wuxi_news.context_processors import FONT_SIZES
+from wuxi_news.context_processors import DEFAULT_FONT, FONT_SIZES
 
 register = template.Library()
 
@@ -140,20 +140,19 @@ def absolute_url(context, path: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def reading_tools(context) -> str:
-    """【字体:大 中 小】【长者模式】【打印本页】 in every page's header; each link sets a
-    preference (a cookie, see wuxi_news.views.PreferencesView) and comes back here.
+    """【字体:大 中 小】【长者模式】【打印本页】 in every page's header.
 
-    Built and memoised here rather than in the template: it is on every page, and as
-    template tags its links were a quarter of the header's rendering time.
+    The same for every reader, as a baked page is: static/js/prefs.js marks the reader's
+    choice (cookies); without JavaScript each link sets it through /prefs/
+    (wuxi_news.views.PreferencesView) and comes back here.
+    Memoised per page: as template tags its links were a quarter of the header's
+    rendering time.
     """
-    prefs = context["prefs"]
-    return _reading_tools(
-        context["request"].get_full_path(), prefs["font"], prefs["elder"]
-    )
+    return _reading_tools(context["request"].path)
 
 
 @functools.lru_cache(maxsize=1024)
-def _reading_tools(here: str, font: str, elder: bool) -> str:
+def _reading_tools(here: str) -> str:
     prefs = reverse("prefs")
 
     def link(**params) -> str:
@@ -161,17 +160,16 @@ def _reading_tools(here: str, font: str, elder: bool) -> str:
 
     sizes = " ".join(
         format_html(
-            '<a href="{}" rel="nofollow"{}><span class="visually-hidden">字体</span>{}</a>',
+            '<a href="{}" rel="nofollow" data-font="{}"{}><span class="visually-hidden">字体</span>{}</a>',
             link(font=key),
-            mark_safe(' aria-current="true"') if key == font else "",
+            key,
+            mark_safe(' aria-current="true"') if key == DEFAULT_FONT else "",
             label,
         )
         for key, label in FONT_SIZES.items()
     )
     elder_link = format_html(
-        '<a href="{}" rel="nofollow">{}</a>',
-        link(elder=0 if elder else 1),
-        "退出长者模式" if elder else "长者模式",
+        '<a href="{}" rel="nofollow" data-elder>长者模式</a>', link(elder="toggle")
     )
     return format_html(
         '<div class="reading-tools">\n'
