@@ -359,6 +359,29 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk})
 
+    def neighbours(self) -> tuple["Article | None", "Article | None"]:
+        """The published articles before and after this one in its column (by date)."""
+        if self.published_at is None:
+            return None, None
+        siblings = (
+            Article.objects.published()
+            .in_column(self.column_id)
+            .exclude(pk=self.pk)
+            .only("pk", "headline")
+        )
+        day, at, pk = self.news_on, self.published_at, self.pk
+        older = siblings.filter(
+            Q(news_on__lt=day)
+            | Q(news_on=day, published_at__lt=at)
+            | Q(news_on=day, published_at=at, pk__lt=pk)
+        ).newest_first()
+        newer = siblings.filter(
+            Q(news_on__gt=day)
+            | Q(news_on=day, published_at__gt=at)
+            | Q(news_on=day, published_at=at, pk__gt=pk)
+        ).order_by("news_on", "published_at", "pk")
+        return older.first(), newer.first()
+
     @property
     def return_reason(self) -> str | None:
         """Why a draft was sent back, if its last review step was a return."""

@@ -1,6 +1,5 @@
 from dataclasses import replace
 
-from django.db.models import Q
 from django.http import Http404
 from django.views.generic import DetailView
 
@@ -51,29 +50,5 @@ class ArticleDetailView(DetailView):
         ]
         images = [b.photo.image for b in blocks if b.kind == "photo" and b.photo.image]
         context["og_image"] = images[0].url if images else ""
-        context["previous_article"], context["next_article"] = self._neighbours()
+        context["previous_article"], context["next_article"] = article.neighbours()
         return context
-
-    def _neighbours(self):
-        """The published articles before and after this one in its column (by date)."""
-        article = self.object
-        siblings = (
-            Article.objects.published()
-            .in_column(article.column)
-            .exclude(pk=article.pk)
-            .only("pk", "headline")
-        )
-        if article.published_at is None:
-            return None, None
-        day, at, pk = article.news_on, article.published_at, article.pk
-        older = siblings.filter(
-            Q(news_on__lt=day)
-            | Q(news_on=day, published_at__lt=at)
-            | Q(news_on=day, published_at=at, pk__lt=pk)
-        ).newest_first()
-        newer = siblings.filter(
-            Q(news_on__gt=day)
-            | Q(news_on=day, published_at__gt=at)
-            | Q(news_on=day, published_at=at, pk__gt=pk)
-        ).order_by("news_on", "published_at", "pk")
-        return older.first(), newer.first()

@@ -14,6 +14,14 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def publish_root(settings, tmp_path):
+    """Each test bakes into a folder of its own."""
+    settings.PUBLISH_ROOT = tmp_path / "site"
+    settings.PUBLISH_LOCK_FILE = tmp_path / "publish.lock"
+    return settings.PUBLISH_ROOT
+
+
 @pytest.fixture
 def portal_shell(settings):
     """Every element of the portal shell configured, as the demo shows it."""

@@ -27,3 +27,6 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
     _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
     _db = int(_db) if _db.isdigit() else 15
     CACHES["default"]["LOCATION"] = f"{_base}/{_db - _worker}"  # noqa: F405
+
+# The baker renders pages as requests to the test client's host.
+PUBLISH_BASE_URL = "http://testserver"

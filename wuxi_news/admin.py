@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 
+from .models import PurgeRetry
 from .staff import StaffChangeForm, StaffCreationForm
 
 admin.site.unregister(User)
@@ -159,3 +160,17 @@ class LoginLogAdmin(AccessLogAdmin):
     search_fields = ["username", "ip_address"]
     fieldsets = [(None, {"fields": list_display})]
     readonly_fields = list_display
+
+
+@admin.register(PurgeRetry)
+class PurgeRetryAdmin(admin.ModelAdmin):
+    """Failed purges, as the publish worker retries them: read-only."""
+
+    list_display = ["path", "purger", "attempts", "last_error", "next_attempt_at"]
+    search_fields = ["path"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

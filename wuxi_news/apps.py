@@ -7,6 +7,11 @@ class WuxiNewsConfig(AppConfig):
     name = "wuxi_news"
     verbose_name = "巫溪要闻"
 
+    def ready(self):
+        from .publishing import queue
+
+        queue.connect_signals()
+
 
 class AxesConfig(axes.apps.AppConfig):
     """django-axes under a Chinese name; its field names are in wuxi_news/locale."""

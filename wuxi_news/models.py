@@ -49,3 +49,28 @@ class CheckedLink(models.Model):
 
     def __str__(self):
         return f"{self.page_url} → {self.target}"
+
+
+class PurgeRetry(models.Model):
+    """A purge that failed (a front cache or CDN not told of a changed page), retried
+    by the publish worker with a growing wait until it succeeds."""
+
+    purger = models.CharField("刷新方式", max_length=200)
+    path = models.CharField("页面", max_length=500)
+    attempts = models.PositiveIntegerField("已尝试次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    next_attempt_at = models.DateTimeField("下次重试", default=timezone.now)
+    first_failed_at = models.DateTimeField("首次失败", default=timezone.now)
+
+    class Meta:
+        verbose_name = "页面刷新失败"
+        verbose_name_plural = "页面刷新失败"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purger", "path"], name="one_retry_per_page"
+            )
+        ]
+        ordering = ["next_attempt_at", "pk"]
+
+    def __str__(self):
+        return f"{self.path}({self.purger})"

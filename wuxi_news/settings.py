@@ -157,6 +157,12 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
 # `releases/<id>/` and the `current` symlink nginx serves; PUBLISH_BASE_URL is the
 # public address the baked pages name (canonical links, QR codes, feeds, sitemaps).
 PUBLISH_ROOT = Path(os.environ.get("PUBLISH_ROOT", VAR_DIR / "site"))
+# Only one baker at a time: a PostgreSQL advisory lock, or this file on SQLite.
+PUBLISH_LOCK_FILE = VAR_DIR / "publish.lock"
+# Told after each write which URLs changed (wuxi_news/publishing/purgers.py), e.g.
+# [{"BACKEND": "wuxi_news.publishing.purgers.NginxRefreshPurger",
+#   "OPTIONS": {"url": "http://127.0.0.1"}}].
+PUBLISH_PURGERS = []
 PUBLISH_BASE_URL = os.environ.get(
     "PUBLISH_BASE_URL",
     "http://127.0.0.1:8000"
@@ -166,7 +172,12 @@ PUBLISH_BASE_URL = os.environ.get(
 
 # Background tasks (django-tasks with its database backend): large uploads of old pages
 # are imported by `python manage.py db_worker`, not in the editor's request.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    # The baker's queue, drained by `python manage.py publishworker`: always the
+    # database backend, so a publish task commits with the change that makes it.
+    "publish": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["publish"]},
+}
 # An upload of more page files than this (a ZIP) is imported in the background.
 PAGE_IMPORT_BACKGROUND_FILES = int(os.environ.get("PAGE_IMPORT_BACKGROUND_FILES", "20"))
 

@@ -26,7 +26,8 @@ CHANGELIST = reverse("admin:digests_pageimport_changelist")
 @pytest.fixture(autouse=True)
 def immediate_tasks(settings):
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        **settings.TASKS,
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     }
 
 

@@ -1,0 +1,171 @@
+"""Where baked files go: a local folder with releases, or S3-compatible storage.
+
+A local target keeps each full rebuild in `releases/<id>/` and serves the one the
+`current` symlink names; incremental bakes write into that release. Every write is a
+temporary file in the same directory, fsync'ed, then `os.replace`d over the old one, so
+a reader gets the old bytes or the new, never a torn page.
+
+An S3 target writes objects (each PUT replaces an object whole) through django-storages,
+with the Content-Type and Cache-Control of the page.
+"""
+
+import datetime
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.utils.module_loading import import_string
+
+from .files import NotPublishable
+
+# How long browsers and a CDN may keep a baked page before asking again.
+PAGE_CACHE_CONTROL = "public, max-age=60"
+
+
+class LocalTarget:
+    kind = "local"
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.releases = self.root / "releases"
+        self.current = self.root / "current"
+
+    # The live release
+
+    def live(self) -> Path:
+        """The folder `current` names, made (empty) on first use."""
+        if not self.current.exists():
+            release = self.new_release()
+            self.swap(release)
+        return self.current.resolve()
+
+    def _path(self, file: str, base: Path | None = None) -> Path:
+        base = base or self.live()
+        path = (base / file).resolve()
+        if base.resolve() not in path.parents:
+            raise NotPublishable(file)
+        return path
+
+    def read(self, file: str) -> bytes | None:
+        try:
+            return self._path(file).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def write(self, file: str, content: bytes, content_type: str, *, base=None) -> None:
+        path = self._path(file, base)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".bake-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def delete(self, file: str) -> bool:
+        path = self._path(file)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        # Empty folders of a removed page go too (an article's `articles/5/`).
+        live = self.live()
+        for parent in path.parents:
+            if parent == live or not parent.is_relative_to(live):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+        return True
+
+    def files(self, base: Path | None = None) -> Iterator[str]:
+        base = base or self.live()
+        for folder, _, names in os.walk(base):
+            for name in names:
+                if not name.startswith(".bake-"):
+                    yield Path(folder, name).relative_to(base).as_posix()
+
+    # Full rebuilds
+
+    def new_release(self) -> Path:
+        self.releases.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        release = self.releases / stamp
+        release.mkdir()
+        return release
+
+    def swap(self, release: Path) -> None:
+        """Point `current` at `release` in one step; keep the previous release (for
+        rollback, and for readers still reading it), remove older ones."""
+        previous = self.current.resolve() if self.current.exists() else None
+        link = self.root / f".current-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(release.relative_to(self.root))
+        os.replace(link, self.current)
+        for old in self.releases.iterdir():
+            if old.is_dir() and old not in (release, previous):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self, release: Path) -> None:
+        shutil.rmtree(release, ignore_errors=True)
+
+
+class StorageTarget:
+    """Baked files as objects of a Django storage (django-storages' S3Storage)."""
+
+    kind = "storage"
+
+    def __init__(self, storage):
+        if not getattr(storage, "file_overwrite", True):
+            # A page must replace its object in one PUT, never be renamed beside it.
+            raise ImproperlyConfigured("PUBLISH_STORAGE must overwrite files")
+        self.storage = storage
+
+    def read(self, file: str) -> bytes | None:
+        if not self.storage.exists(file):
+            return None
+        with self.storage.open(file, "rb") as handle:
+            return handle.read()
+
+    def write(self, file: str, content: bytes, content_type: str, *, base=None) -> None:
+        upload = ContentFile(content, name=file)
+        upload.content_type = content_type
+        self.storage.save(file, upload)
+
+    def delete(self, file: str) -> bool:
+        if not self.storage.exists(file):
+            return False
+        self.storage.delete(file)
+        return True
+
+    def files(self, base=None) -> Iterator[str]:
+        def walk(prefix: str):
+            folders, names = self.storage.listdir(prefix)
+            for name in names:
+                yield f"{prefix}{name}"
+            for folder in folders:
+                yield from walk(f"{prefix}{folder}/")
+
+        yield from walk("")
+
+
+def configured_target():
+    """The target of the settings: PUBLISH_STORAGE (a storage's import path and
+    options, e.g. S3) when set, else the local folder PUBLISH_ROOT."""
+    config = getattr(settings, "PUBLISH_STORAGE", None)
+    if config:
+        options = {"object_parameters": {"CacheControl": PAGE_CACHE_CONTROL}}
+        options |= config.get("OPTIONS", {})
+        return StorageTarget(import_string(config["BACKEND"])(**options))
+    return LocalTarget(settings.PUBLISH_ROOT)
