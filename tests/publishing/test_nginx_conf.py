@@ -1,0 +1,581 @@
+"""nginx in front of the baked site (wuxi_news/publishing/nginx.py), tried with real HTTP.
+
+A real nginx (tests/publishing/nginx.py) serves a temporary baked site whose `current`
+is a symlink to a release, in front of a fake Django: a `http.server` that records
+each request and answers `django:<path>:<version>`. The microcache is made long
+(MICROCACHE) so that a slow machine cannot turn an expected hit into a miss.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.publishing.nginx import nginx_binary, request, running_nginx
+from wuxi_news.publishing import files
+from wuxi_news.publishing.nginx import (
+    NO_MAINTENANCE_TEXT,
+    RETRY_AFTER_SECONDS,
+    nginx_config,
+    security_headers,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+MICROCACHE = 300
+SECRET = b"NOT FOR THE PUBLIC"
+
+RELEASE = {
+    "index.html": "<p>首页 {release}</p>",
+    "articles/5/index.html": "<p>稿件 5 {release}</p>",
+    "column/wxyw/index.html": "<p>巫溪要闻 {release}</p>",
+    "column/wxyw/page/2/index.html": "<p>巫溪要闻 第 2 页 {release}</p>",
+    "column/wxyw/rss.xml": "<rss>{release}</rss>",
+    "sitemap.xml": "<sitemapindex>{release}</sitemapindex>",
+    "sitemap-articles-1.xml": "<urlset>{release}</urlset>",
+    "robots.txt": "User-agent: * {release}",
+    "404.html": "<p>没有这个页面 {release}</p>",
+    "maintenance.html": "<p>网站维护中 {release}</p>",
+    ".hidden": "hidden {release}",
+}
+
+
+class Upstream:
+    """A fake Django on 127.0.0.1: records requests, answers `django:<path>:<version>`.
+
+    `/set-cookie/…` answers with a cookie, `/private/…` with `Cache-Control: private`;
+    every answer sends `X-Frame-Options: SAMEORIGIN`, so that a header nginx added
+    would show as a second one.
+    """
+
+    def __init__(self):
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.version = "v1"
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                upstream.requests.append((self.command, self.path, dict(self.headers)))
+                body = f"django:{self.path}:{upstream.version}".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Upstream", "django")
+                self.send_header("X-Frame-Options", "SAMEORIGIN")
+                if self.path.startswith("/set-cookie/"):
+                    self.send_header("Set-Cookie", "csrftoken=x; Path=/")
+                if self.path.startswith("/private/"):
+                    self.send_header("Cache-Control", "private")
+                else:  # what Django's page cache sends: for browsers only
+                    self.send_header(
+                        "Cache-Control", "public, max-age=0, must-revalidate"
+                    )
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_HEAD = do_POST = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
+        self.thread.start()
+        self.stopped = False
+
+    def hits(self, path: str) -> int:
+        return sum(1 for _, seen, _ in self.requests if seen == path)
+
+    def stop(self):
+        """Down: nothing listens on the port any more (connection refused)."""
+        if not self.stopped:
+            self.stopped = True
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(timeout=5)
+
+
+def write_release(folder: Path, release: str, *, without=()) -> Path:
+    for name, text in RELEASE.items():
+        if name not in without:
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text.format(release=release), encoding="utf-8")
+    return folder
+
+
+def swap_current(publish_root: Path, release: str) -> None:
+    """Point `current` at another release at once, as the baker does (a rename)."""
+    new = publish_root / "current.new"
+    new.symlink_to(Path("releases") / release)
+    os.replace(new, publish_root / "current")
+
+
+@pytest.fixture
+def upstream():
+    fake = Upstream()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def publish_root(tmp_path):
+    root = tmp_path / "site"
+    write_release(root / "releases" / "a", "release-a")
+    write_release(root / "releases" / "b", "release-b")
+    write_release(root / "releases" / "c", "release-c", without={files.MAINTENANCE})
+    (root / "current").symlink_to(Path("releases") / "a")
+    (root / "secret.txt").write_bytes(SECRET)
+    (tmp_path / "secret.txt").write_bytes(SECRET)
+    return root
+
+
+@pytest.fixture
+def static_and_uploads(tmp_path, settings):
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "x.css").write_text("body { color: black }")
+    (static / "css" / "site.0123456789ab.css").write_text("p { margin: 0 }")
+    uploads = tmp_path / "uploads"
+    (uploads / "photos" / "2024" / "12").mkdir(parents=True)
+    (uploads / "imports" / "2024" / "12").mkdir(parents=True)
+    (uploads / "a.jpg").write_bytes(b"\xff\xd8\xff jpeg")
+    (uploads / "photos" / "2024" / "12" / "b.webp").write_bytes(b"RIFF webp")
+    (uploads / "imports" / "2024" / "12" / "pages.zip").write_bytes(SECRET)
+    (uploads / "imports" / "2024" / "12" / "pages.jpg").write_bytes(SECRET)
+    (uploads / "evil.html").write_bytes(b"<script>alert(1)</script>")
+    settings.STATIC_ROOT = static
+    settings.MEDIA_ROOT = uploads
+    return static, uploads
+
+
+@pytest.fixture
+def nginx(tmp_path, publish_root, upstream, static_and_uploads):
+    with running_nginx(
+        tmp_path, publish_root / "current", upstream.port, microcache_seconds=MICROCACHE
+    ) as (base_url, _port):
+        yield base_url
+
+
+def get(base_url, path, **kwargs):
+    return request(base_url, path, **kwargs)
+
+
+def test_a_baked_page_is_the_file_with_django_s_security_headers(
+    nginx, publish_root, upstream
+):
+    status, headers, body = get(nginx, "/articles/5/")
+
+    assert status == 200
+    assert body == (publish_root / "current/articles/5/index.html").read_bytes()
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    expected = security_headers()
+    assert expected["Content-Security-Policy"].startswith("default-src 'self'")
+    for name, value in expected.items():
+        assert headers.get_all(name) == [value], name
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in headers  # DJANGO_SECURE=0 in tests
+    assert headers["Cache-Control"] == "public, max-age=60"
+    assert headers["ETag"] and headers["Last-Modified"]
+    assert get(nginx, "/")[2] == (publish_root / "current/index.html").read_bytes()
+    assert upstream.requests == []
+
+
+def test_each_baked_file_has_the_content_type_of_files_py(nginx, upstream):
+    for name in RELEASE:
+        if name.startswith(".") or name == files.MAINTENANCE:
+            continue
+        status, headers, _ = get(nginx, files.path_for(name))
+        assert status == 200, name
+        assert headers["Content-Type"] == files.content_type_for(name), name
+    assert files.content_type_for("column/wxyw/rss.xml") == (
+        "application/rss+xml; charset=utf-8"
+    )
+    assert files.content_type_for("sitemap.xml") == "application/xml; charset=utf-8"
+    assert upstream.requests == []
+
+
+def test_hsts_on_baked_pages_when_the_settings_send_it(
+    tmp_path, publish_root, upstream, settings
+):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    with running_nginx(tmp_path, publish_root / "current", upstream.port) as (url, _):
+        _, headers, _ = get(url, "/articles/5/")
+    assert headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains; preload"
+    )
+
+
+def test_an_unknown_query_string_gets_the_baked_file(nginx, publish_root, upstream):
+    status, _, body = get(nginx, "/articles/5/?utm=1")
+    assert status == 200
+    assert body == (publish_root / "current/articles/5/index.html").read_bytes()
+    assert get(nginx, "/column/wxyw/?Q=x")[2].startswith("<p>巫溪要闻".encode())
+    assert upstream.requests == []
+
+
+def test_a_known_parameter_goes_to_django(nginx, upstream):
+    for name in files.KNOWN_PARAMETERS:
+        path = f"/column/wxyw/?utm=1&{name}=7"
+        status, headers, body = get(nginx, path)
+        assert status == 200, name
+        assert body == f"django:{path}:v1".encode()
+        assert headers["X-Upstream"] == "django"
+        assert upstream.hits(path) == 1, name
+    assert get(nginx, "/column/wxyw/?q=x")[2] == b"django:/column/wxyw/?q=x:v1"
+    assert get(nginx, "/column/wxyw/?page=2")[2] == b"django:/column/wxyw/?page=2:v1"
+
+
+def test_what_has_no_file_goes_to_django_with_its_own_headers(nginx, upstream):
+    status, headers, body = get(
+        nginx, "/articles/6/", headers={"X-Forwarded-Proto": "https"}
+    )
+    assert status == 200
+    assert body == b"django:/articles/6/:v1"
+    # Django's headers as they are: nothing added, nothing doubled.
+    assert headers.get_all("X-Frame-Options") == ["SAMEORIGIN"]
+    assert "Content-Security-Policy" not in headers
+    assert headers.get_all("Cache-Control") == ["public, max-age=0, must-revalidate"]
+    _, _, sent = upstream.requests[-1]
+    assert sent["Host"] == "127.0.0.1"
+    assert sent["X-Forwarded-For"] == "127.0.0.1"
+    assert sent["X-Forwarded-Proto"] == "https"
+
+    # No slash, no extension: never a file (Django redirects to the slash).
+    assert get(nginx, "/articles/5")[2] == b"django:/articles/5:v1"
+    # A hidden file in the release is not served.
+    assert get(nginx, "/.hidden")[2] == b"django:/.hidden:v1"
+    assert get(nginx, "/column/.hidden")[2] == b"django:/column/.hidden:v1"
+    # Not GET or HEAD: Django's, even where there is a file.
+    assert get(nginx, "/articles/5/", method="POST", body=b"x=1")[2] == (
+        b"django:/articles/5/:v1"
+    )
+    assert get(nginx, "/column/wxyw/rss.xml", method="POST", body=b"")[2] == (
+        b"django:/column/wxyw/rss.xml:v1"
+    )
+
+
+def test_admin_prefs_and_search_always_reach_django(nginx, upstream):
+    for path in ("/admin/", "/prefs/?font=large", "/search/?q=%E5%B7%AB%E6%BA%AA"):
+        for _ in range(2):
+            status, headers, _ = get(nginx, path)
+            assert status == 200
+            assert "X-Cache" not in headers
+        assert upstream.hits(path) == 2, path
+    get(nginx, "/admin/login/", method="POST", body=b"username=a")
+    get(nginx, "/admin/login/", method="POST", body=b"username=a")
+    assert upstream.hits("/admin/login/") == 2
+
+
+def test_the_microcache_ignores_unknown_parameters(nginx, upstream):
+    first = get(nginx, "/fallback/?utm=1")
+    second = get(nginx, "/fallback/?utm=2")
+
+    assert upstream.hits("/fallback/?utm=1") + upstream.hits("/fallback/?utm=2") == 1
+    assert first[2] == second[2] == b"django:/fallback/?utm=1:v1"
+    assert second[1]["X-Cache"] == "HIT"
+
+
+def test_the_microcache_keys_on_the_known_parameters(nginx, upstream):
+    get(nginx, "/fallback/?page=2")
+    get(nginx, "/fallback/?page=3")
+    assert get(nginx, "/fallback/?page=2&utm=1")[2] == b"django:/fallback/?page=2:v1"
+    assert upstream.hits("/fallback/?page=2") == 1
+    assert upstream.hits("/fallback/?page=3") == 1
+    assert len(upstream.requests) == 2
+
+
+def test_the_microcache_keys_on_the_path_django_reads(nginx, upstream):
+    # nginx resolves `/x..%2f..%2farticles/6/` to `/articles/6/`; Django does not (a
+    # 404): its answer must not be kept for the real page.
+    assert get(nginx, "/x..%2f..%2farticles/6/")[2] == (
+        b"django:/x..%2f..%2farticles/6/:v1"
+    )
+    assert get(nginx, "/articles/6/")[2] == b"django:/articles/6/:v1"
+    assert len(upstream.requests) == 2
+
+
+def test_ambiguous_known_parameters_are_never_cached(nginx, upstream):
+    # Django reads the last `q` and is case-sensitive; nginx's $arg_q is neither.
+    for path in ("/fallback/?q=a&q=b", "/fallback/?Q=a", "/fallback/?q=a&utm=1&q=b"):
+        get(nginx, path)
+        get(nginx, path)
+        assert upstream.hits(path) == 2, path
+    get(nginx, "/fallback/?q=a")
+    get(nginx, "/fallback/?q=a")
+    assert upstream.hits("/fallback/?q=a") == 1
+
+
+def test_staff_with_a_session_cookie_bypass_the_microcache(nginx, upstream):
+    staff = {"Cookie": "sessionid=abc; csrftoken=x"}
+    assert get(nginx, "/preview/")[2] == b"django:/preview/:v1"
+    upstream.version = "v2"
+
+    assert get(nginx, "/preview/", headers=staff)[2] == b"django:/preview/:v2"
+    assert get(nginx, "/preview/", headers=staff)[2] == b"django:/preview/:v2"
+    # ... and what staff saw was not stored for the public.
+    assert get(nginx, "/preview/")[2] == b"django:/preview/:v1"
+    assert upstream.hits("/preview/") == 3
+
+
+def test_posts_cookies_and_private_pages_are_never_cached(nginx, upstream):
+    for path, method in (
+        ("/fallback/form/", "POST"),
+        ("/set-cookie/", "GET"),
+        ("/private/", "GET"),
+    ):
+        for _ in range(2):
+            assert get(nginx, path, method=method, body=b"")[0] == 200
+        assert upstream.hits(path) == 2, path
+
+
+def test_a_refresh_from_this_node_replaces_the_cached_page(nginx, upstream):
+    refresh = {"X-Publish-Refresh": "1"}
+    assert get(nginx, "/fallback/")[2] == b"django:/fallback/:v1"
+    upstream.version = "v2"
+    assert get(nginx, "/fallback/")[2] == b"django:/fallback/:v1"  # cached
+
+    assert get(nginx, "/fallback/", headers=refresh)[2] == b"django:/fallback/:v2"
+    assert get(nginx, "/fallback/")[2] == b"django:/fallback/:v2"  # the fresh copy
+    assert upstream.hits("/fallback/") == 2
+    assert all("X-Publish-Refresh" not in sent for _, _, sent in upstream.requests)
+
+    # From another address (127.0.0.2 is not the publish worker) it is ignored.
+    upstream.version = "v3"
+    _, headers, body = get(nginx, "/fallback/", headers=refresh, source="127.0.0.2")
+    assert body == b"django:/fallback/:v2"
+    assert headers["X-Cache"] == "HIT"
+    assert upstream.hits("/fallback/") == 2
+
+
+def test_django_down_gives_the_maintenance_page_and_files_still_work(
+    nginx, publish_root, upstream
+):
+    upstream.stop()
+    maintenance = (publish_root / "current" / files.MAINTENANCE).read_bytes()
+
+    for path, method in (
+        ("/articles/6/", "GET"),
+        ("/column/wxyw/?q=x", "GET"),
+        ("/admin/", "GET"),
+        ("/admin/login/", "POST"),
+        ("/search/?q=x", "GET"),
+    ):
+        status, headers, body = get(nginx, path, method=method, body=b"")
+        assert status == 503, path
+        assert body == maintenance, path
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["X-Frame-Options"] == "DENY"
+
+    status, _, body = get(nginx, "/articles/5/")
+    assert status == 200
+    assert body == (publish_root / "current/articles/5/index.html").read_bytes()
+    assert get(nginx, "/column/wxyw/rss.xml")[0] == 200
+
+
+def test_a_missing_maintenance_page_does_not_loop(nginx, publish_root, upstream):
+    upstream.stop()
+    swap_current(publish_root, "c")  # a release without maintenance.html
+
+    status, headers, body = get(nginx, "/articles/6/")
+
+    assert status == 503
+    assert body.decode() == NO_MAINTENANCE_TEXT + "\n"
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+
+
+def test_swapping_current_changes_the_pages_without_a_reload(
+    nginx, publish_root, upstream
+):
+    assert get(nginx, "/articles/5/")[2] == "<p>稿件 5 release-a</p>".encode()
+    swap_current(publish_root, "b")
+    assert get(nginx, "/articles/5/")[2] == "<p>稿件 5 release-b</p>".encode()
+    assert get(nginx, "/column/wxyw/rss.xml")[2] == b"<rss>release-b</rss>"
+    swap_current(publish_root, "a")  # a rollback is the same swap
+    assert get(nginx, "/articles/5/")[2] == "<p>稿件 5 release-a</p>".encode()
+    assert upstream.requests == []
+
+
+def test_static_files_and_uploaded_photos(nginx, upstream):
+    status, headers, body = get(nginx, "/static/x.css")
+    assert (status, body) == (200, b"body { color: black }")
+    assert headers["Content-Type"] == "text/css; charset=utf-8"
+    assert headers["Cache-Control"] == "public, max-age=3600"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    _, headers, _ = get(nginx, "/static/css/site.0123456789ab.css")
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    status, _, body = get(nginx, "/static/css/")
+    assert status in (403, 404) and b"site.0123456789ab" not in body  # no listing
+
+    status, headers, body = get(nginx, "/uploads/a.jpg")
+    assert (status, body) == (200, b"\xff\xd8\xff jpeg")
+    assert headers["Content-Type"] == "image/jpeg"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"].startswith("sandbox")
+    status, headers, _ = get(nginx, "/uploads/photos/2024/12/b.webp")
+    assert (status, headers["Content-Type"]) == (200, "image/webp")
+    # Only photos: not a page that could run a script, not the editors' imports.
+    for path in (
+        "/uploads/evil.html",
+        "/uploads/imports/2024/12/pages.zip",
+        "/uploads/imports/2024/12/pages.jpg",
+        "/uploads/photos/2024/",
+        "/uploads/",
+    ):
+        status, _, body = get(nginx, path)
+        assert status == 404, path
+        assert SECRET not in body and b"<script>" not in body
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2E%2E/secret.txt",
+        "/articles/../../secret.txt",
+        "/articles/5/..%2f..%2f..%2fsecret.txt",
+        "/..%2fsecret.txt",
+        "/static/../../secret.txt",
+        "/static..%2f..%2fsecret.txt",
+        "/static/..%2f..%2fsecret.txt",
+        "/uploads/..%2f..%2fsecret.txt",
+        "/uploads/../site/secret.txt",
+        "/current/../secret.txt",
+    ],
+)
+def test_no_request_escapes_the_roots(nginx, path):
+    status, _, body = get(nginx, path)
+    assert SECRET not in body
+    assert status != 200 or body.startswith(b"django:")
+
+
+def test_the_command_prints_a_configuration_nginx_accepts(tmp_path, settings):
+    binary = nginx_binary()
+    prefix = tmp_path / "prefix"
+    prefix.mkdir()
+    settings.PUBLISH_ROOT = tmp_path / "site"
+    out = io.StringIO()
+    call_command(
+        "nginx_conf",
+        "--listen",
+        "127.0.0.1:8080",
+        "--upstream",
+        "127.0.0.1:8001",
+        "--prefix",
+        str(prefix),
+        stdout=out,
+    )
+    config = out.getvalue()
+    assert f'root "{tmp_path / "site" / "current"}";' in config  # the default root
+    config_file = prefix / "nginx.conf"
+    config_file.write_text(config)
+
+    result = subprocess.run(
+        [binary, "-t", "-p", f"{prefix}/", "-c", str(config_file)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--listen", "nope"),
+        ("--listen", "127.0.0.1:99999"),
+        ("--listen", "127.0.0.1:80; evil"),
+        ("--upstream", "8001"),
+        ("--upstream", "127.0.0.1:"),
+        ("--upstream", "http://127.0.0.1:8001"),
+    ],
+)
+def test_the_command_refuses_bad_addresses(option, value):
+    arguments = {"--listen": "80", "--upstream": "127.0.0.1:8001", option: value}
+    with pytest.raises(CommandError, match=option):
+        call_command(
+            "nginx_conf", *[part for pair in arguments.items() for part in pair]
+        )
+
+
+def test_relative_paths_without_a_prefix(tmp_path):
+    config = nginx_config(
+        listen="80", upstream="127.0.0.1:8001", root=tmp_path / "current"
+    )
+    assert 'pid "nginx.pid";' in config
+    assert 'proxy_cache_path "microcache"' in config
+    with pytest.raises(ValueError, match="root"):
+        nginx_config(listen="80", upstream="127.0.0.1:8001", root=Path("site"))
+
+
+# The production example: how deploy/nginx.conf is made (deploy/DEPLOYING.md).
+PRODUCTION_ENVIRONMENT = {"DJANGO_SECRET_KEY": "unused", "DJANGO_SECURE": "1"}
+PRODUCTION_ARGUMENTS = (
+    "--listen 80 --upstream 127.0.0.1:8001 --root /srv/wuxi_news/site/current "
+    "--prefix /srv/wuxi_news/nginx --static-root /srv/wuxi_news/var/static "
+    "--media-root /srv/wuxi_news/uploads --user www-data --pid /run/nginx.pid"
+)
+
+
+def test_deploy_nginx_conf_is_what_the_command_generates(tmp_path):
+    """Regenerate with:
+
+    DJANGO_SECRET_KEY=unused DJANGO_SECURE=1 python manage.py nginx_conf <PRODUCTION_ARGUMENTS> > deploy/nginx.conf
+    """
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PUBLISH_", "PHOTO_", "SITE_"))
+        and key not in ("DATABASE_URL", "CACHE_URL")
+    }
+    environment |= PRODUCTION_ENVIRONMENT | {
+        "DJANGO_SETTINGS_MODULE": "wuxi_news.settings",
+        "DJANGO_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "nginx_conf", *shlex.split(PRODUCTION_ARGUMENTS)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+    generated = result.stdout
+    assert "Strict-Transport-Security" in generated  # production settings
+    assert (ROOT / "deploy" / "nginx.conf").read_text() == generated, (
+        "deploy/nginx.conf is out of date: regenerate it with "
+        "DJANGO_SECRET_KEY=unused DJANGO_SECURE=1 python manage.py nginx_conf "
+        f"{PRODUCTION_ARGUMENTS} > deploy/nginx.conf"
+    )
