@@ -58,6 +58,8 @@ class LocalTarget:
             return None
 
     def write(self, file: str, content: bytes, content_type: str, *, base=None) -> None:
+        """Replace `file` in the live release (or in `base`, a release being built,
+        which `swap` syncs to disk as a whole before it goes live)."""
         path = self._path(file, base)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".bake-")
@@ -65,7 +67,8 @@ class LocalTarget:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
                 out.flush()
-                os.fsync(out.fileno())
+                if base is None:
+                    os.fsync(out.fileno())
             os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         except BaseException:
@@ -109,6 +112,7 @@ class LocalTarget:
         """Point `current` at `release` in one step; keep the previous release (for
         rollback, and for readers still reading it), remove older ones."""
         previous = self.current.resolve() if self.current.exists() else None
+        os.sync()  # the release's files on disk before any reader is sent to them
         link = self.root / f".current-{os.getpid()}"
         link.unlink(missing_ok=True)
         link.symlink_to(release.relative_to(self.root))
