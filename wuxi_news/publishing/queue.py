@@ -65,7 +65,10 @@ def record(*, paths=(), objects=(), run_after: datetime.datetime | None = None) 
         if job is not None:
             job["paths"] |= paths
             job["objects"] |= objects
-            updated = DBTaskResult.objects.filter(pk=job["id"]).update(
+            # Still waiting (it always is in production, where no worker sees it
+            # before the commit; a test's transaction is another matter).
+            waiting = DBTaskResult.objects.filter(pk=job["id"], status="READY")
+            updated = waiting.update(
                 args_kwargs={
                     "args": [sorted(job["paths"]), sorted(job["objects"])],
                     "kwargs": {},
