@@ -153,10 +153,39 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+
+
+# S3-compatible object storage (django-storages), for the baked pages and/or uploads.
+# The credentials are boto3's own variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+def s3_options(bucket: str, **options) -> dict:
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("S3_REGION") or None,
+        "querystring_auth": False,  # public pages and photos: plain URLs
+        "default_acl": None,
+        **options,
+    }
+
+
 # Publishing (wuxi_news/publishing): the public site baked to files. PUBLISH_ROOT holds
 # `releases/<id>/` and the `current` symlink nginx serves; PUBLISH_BASE_URL is the
 # public address the baked pages name (canonical links, QR codes, feeds, sitemaps).
 PUBLISH_ROOT = Path(os.environ.get("PUBLISH_ROOT", VAR_DIR / "site"))
+# The baked site in a bucket instead (served by the bucket's website endpoint or a
+# CDN); each page replaces its object in one PUT.
+PUBLISH_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_options(
+            os.environ["PUBLISH_S3_BUCKET"],
+            file_overwrite=True,
+            location=os.environ.get("PUBLISH_S3_PREFIX", ""),
+        ),
+    }
+    if os.environ.get("PUBLISH_S3_BUCKET")
+    else None
+)
 # Only one baker at a time: a PostgreSQL advisory lock, or this file on SQLite.
 PUBLISH_LOCK_FILE = VAR_DIR / "publish.lock"
 # Told after each write which URLs changed (wuxi_news/publishing/purgers.py), e.g.
@@ -231,7 +260,19 @@ STORAGES = {
 }
 # Uploads live in uploads/, never in the media/ package (that is the photo app).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "uploads"))
-MEDIA_URL = "/uploads/"
+MEDIA_URL = os.environ.get("MEDIA_URL", "/uploads/")
+
+
+if os.environ.get("MEDIA_S3_BUCKET"):
+    # Photos never overwrite one another: a second `photo.jpg` gets a new name.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_options(
+            os.environ["MEDIA_S3_BUCKET"],
+            file_overwrite=False,
+            location=os.environ.get("MEDIA_S3_PREFIX", ""),
+        ),
+    }
 
 # Uploads: refuse oversized bodies before they reach Pillow.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
