@@ -157,3 +157,15 @@ def test_the_readme_commands_run_as_written_after_make_demo(tmp_path):
     assert shell.returncode == 0, shell.stdout + shell.stderr
     assert "ImproperlyConfigured" not in shell.stderr
     assert (checkout / "var" / "见政巫溪这一周-2024-12-15.txt").exists()
+
+
+def test_the_baker_must_be_allowed_to_speak_for_the_public_address(settings):
+    from wuxi_news.publishing.checks import check_publish_base_url
+
+    settings.ALLOWED_HOSTS = ["www.cqwx.gov.cn"]
+    settings.PUBLISH_BASE_URL = "https://www.cqwx.gov.cn"
+    assert check_publish_base_url() == []
+    settings.PUBLISH_BASE_URL = "https://news.example.com"
+    assert [e.id for e in check_publish_base_url()] == ["wuxi_news.E102"]
+    settings.PUBLISH_BASE_URL = "www.cqwx.gov.cn"
+    assert [e.id for e in check_publish_base_url()] == ["wuxi_news.E101"]

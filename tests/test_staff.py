@@ -165,3 +165,21 @@ def test_the_demo_review_line_prints_names_not_logins():
         approve_article(article=article, user=User.objects.get(username=username))
     article.refresh_from_db()
     assert article.review_line == "责任编辑:王芳 审核:陈静 终审:刘洋"
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "seen"),
+    [
+        ("127.0.0.1", "203.0.113.9", "203.0.113.9"),  # through the site's nginx
+        ("127.0.0.1", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry
+        ("198.51.100.7", "6.6.6.6", "198.51.100.7"),  # straight in: header ignored
+        ("127.0.0.1", "", "127.0.0.1"),
+    ],
+)
+def test_login_throttling_sees_the_address_nginx_saw(rf, remote, forwarded, seen):
+    from wuxi_news.staff import client_ip
+
+    request = rf.post("/admin/login/", REMOTE_ADDR=remote)
+    if forwarded:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert client_ip(request) == seen

@@ -8,7 +8,7 @@ class WuxiNewsConfig(AppConfig):
     verbose_name = "巫溪要闻"
 
     def ready(self):
-        from .publishing import queue
+        from .publishing import checks, queue  # noqa: F401 (checks: registered)
 
         queue.connect_signals()
 

@@ -85,3 +85,20 @@ class StaffCreationForm(StaffNameMixin, AdminUserCreationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_name_field()
+
+
+def client_ip(request) -> str:
+    """The address a login came from, for django-axes' throttling.
+
+    Behind the site's own nginx every request comes from 127.0.0.1; nginx appends the
+    address it saw to X-Forwarded-For, so from a trusted proxy the last entry counts.
+    Entries before it are the client's own say and are never trusted.
+    """
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return remote
