@@ -538,7 +538,7 @@ def test_relative_paths_without_a_prefix(tmp_path):
         nginx_config(listen="80", upstream="127.0.0.1:8001", root=Path("site"))
 
 
-# The production example: how deploy/nginx.conf is made (deploy/DEPLOYING.md).
+# The production example: how deploy/nginx.conf is made (README.md, Deploying).
 PRODUCTION_ENVIRONMENT = {"DJANGO_SECRET_KEY": "unused", "DJANGO_SECURE": "1"}
 PRODUCTION_ARGUMENTS = (
     "--listen 80 --upstream 127.0.0.1:8001 --root /srv/wuxi_news/site/current "

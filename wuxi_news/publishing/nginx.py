@@ -329,7 +329,7 @@ def nginx_config(
         f"#   {command}",
         "# run in the site's environment (/etc/wuxi-news/env): the security headers and the",
         "# upload limit follow its settings. The repository's deploy/nginx.conf is made with",
-        "# DJANGO_SECRET_KEY=unused DJANGO_SECURE=1 in front (deploy/DEPLOYING.md).",
+        "# DJANGO_SECRET_KEY=unused DJANGO_SECURE=1 in front (README.md, Deploying).",
         f"# Check and start: nginx -t -p {base or 'DIR'} -c FILE; nginx -p {base or 'DIR'} -c FILE",
         "# (in the foreground: -g 'daemon off;'). Reload after a change: nginx -s reload",
         "# with the same -p/-c. A new release needs no reload (see `root` below).",

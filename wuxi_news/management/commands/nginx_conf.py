@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = (
         "Print the nginx configuration of the baked site: files of the live release "
         "first (PUBLISH_ROOT/current), Django (gunicorn) for the rest, a 503 "
-        "maintenance page when Django is down. See deploy/DEPLOYING.md."
+        "maintenance page when Django is down. See README.md, Deploying."
     )
     # It only prints text from the settings: no database, no system checks.
     requires_system_checks = []
