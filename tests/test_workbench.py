@@ -287,13 +287,14 @@ def test_broken_links_from_the_last_check(newsroom):
 
 
 ROLE_PANELS = {
-    "记者": ["returned", "drafts", "recent", "scheduled", "locks", "freshness", "links"],
+    "记者": ["returned", "drafts", "recent", "scheduled", "locks", "freshness", "links",
+             "publishing"],
     "编辑": ["awaiting", "returned", "drafts", "recent", "digest", "scheduled",
-             "locks", "freshness", "links"],
+             "locks", "freshness", "links", "publishing"],
     "审核": ["awaiting", "recent", "digest", "scheduled", "locks", "freshness",
-             "links"],
+             "links", "publishing"],
     "终审": ["awaiting", "recent", "digest", "scheduled", "locks", "freshness",
-             "links"],
+             "links", "publishing"],
     "导出": ["digest"],
 }  # fmt: skip
 
@@ -330,7 +331,7 @@ def busy_newsroom(newsroom):
 # articles and the digests they hold), 栏目更新 1, 链接检查 3 (last check, count, rows).
 # A 记者 may not see digests: neither scheduled nor locked ones are fetched (2 fewer).
 # The app list needs no query beyond the permissions already loaded.
-QUERIES = {"记者": 18, "编辑": 25, "审核": 21, "终审": 21, "导出": 8}
+QUERIES = {"记者": 20, "编辑": 27, "审核": 23, "终审": 23, "导出": 8}
 
 
 @pytest.mark.parametrize("role", list(ROLE_PANELS))
@@ -420,3 +421,32 @@ def test_the_home_page_renders_for_a_superuser(client, busy_newsroom):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     assert "待我处理" in response.text and "内容管理" in response.text
+
+
+# 网站发布: is the site up to date?
+
+
+def test_the_workbench_says_when_changes_wait_for_the_baker(newsroom):
+    from django_tasks_db.models import DBTaskResult
+
+    from wuxi_news.models import PurgeRetry
+    from wuxi_news.publishing import worker
+
+    make_article(headline="等待发布")
+    panel = panels_of(newsroom["reporter"])["publishing"]
+    assert panel.count >= 1 and panel.warnings == []  # just saved: not late yet
+    DBTaskResult.objects.update(
+        enqueued_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    panel = panels_of(newsroom["reporter"])["publishing"]
+    assert "publishworker" in panel.warnings[0] and "分钟前提交" in panel.warnings[0]
+    worker.drain_once()
+    panel = panels_of(newsroom["reporter"])["publishing"]
+    assert panel.count == 0 and panel.warnings == []
+    assert "网站已是最新" in panel.summary and "最近一次发布" in panel.summary
+    PurgeRetry.objects.create(
+        purger="cdn", path="/articles/1/", attempts=3, last_error="timeout"
+    )
+    panel = panels_of(newsroom["reporter"])["publishing"]
+    assert panel.warnings == ["1 个页面的缓存刷新失败,正在自动重试。"]
+    assert titles(panel) == ["/articles/1/"]

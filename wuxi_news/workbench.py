@@ -9,7 +9,7 @@ import datetime
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -399,6 +399,57 @@ def links_panel(user, now) -> Panel:
     )
 
 
+# A change waits this long for the baker before the workbench says the worker is down.
+PUBLISH_LATE_SECONDS = 60
+
+
+def publishing_panel(user, now) -> Panel:
+    """Is the site up to date? Changes waiting for the baker, and failed purges."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from .models import PurgeRetry
+    from .publishing.queue import QUEUE
+
+    due = Q(status="RUNNING") | Q(
+        Q(run_after=get_date_max()) | Q(run_after__lte=now), status="READY"
+    )
+    state = DBTaskResult.objects.filter(queue_name=QUEUE).aggregate(
+        count=Count("pk", filter=due),
+        oldest=Min("enqueued_at", filter=due),
+        last=Max("finished_at", filter=Q(status="SUCCESSFUL")),
+    )
+    count, oldest, last = state["count"], state["oldest"], state["last"]
+    purges = list(PurgeRetry.objects.all()[: ROWS + 1])
+    failing = len(purges) if len(purges) <= ROWS else PurgeRetry.objects.count()
+    warnings = []
+    if oldest is not None and (now - oldest).total_seconds() > PUBLISH_LATE_SECONDS:
+        warnings.append(
+            f"有 {count} 项修改等待发布到网站,最早的{_ago(oldest, now)}提交:"
+            "网站发布服务(publishworker)可能没有运行,请联系管理员。"
+        )
+    if failing:
+        warnings.append(f"{failing} 个页面的缓存刷新失败,正在自动重试。")
+    return Panel(
+        key="publishing",
+        title="网站发布",
+        count=count,
+        rows=[
+            Row(
+                title=retry.path,
+                url=retry.path,
+                meta=f"已尝试 {retry.attempts} 次",
+                note=retry.last_error,
+                is_warning=True,
+            )
+            for retry in purges[:ROWS]
+        ],
+        summary=(f"最近一次发布:{_when(last)}。" if last else "还没有发布过页面。")
+        + (f"等待发布:{count} 项。" if count else "网站已是最新。"),
+        empty="没有刷新失败的页面。",
+        warnings=warnings,
+    )
+
+
 # Which panels a person sees: (builder, the permissions of which they need one).
 PANELS = [
     (awaiting_panel, list(REVIEW_PERMISSIONS.values())),
@@ -410,6 +461,7 @@ PANELS = [
     (locks_panel, ["articles.change_article"]),
     (freshness_panel, ["articles.view_article"]),
     (links_panel, ["articles.view_article"]),
+    (publishing_panel, ["articles.view_article"]),
 ]  # fmt: skip
 
 
