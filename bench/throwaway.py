@@ -20,6 +20,9 @@ def setup_throwaway_django(prefix: str) -> Path:
             "DJANGO_MEDIA_ROOT": str(workdir / "uploads"),
             "CACHE_URL": "locmem://",
             "DJANGO_LOG_LEVEL": "WARNING",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PUBLISH_BASE_URL": "http://127.0.0.1",
+            "PUBLISH_ROOT": str(workdir / "site"),
         }
     )
     sys.path.insert(0, str(ROOT))

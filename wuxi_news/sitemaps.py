@@ -66,13 +66,24 @@ SECTIONS = {
 }
 
 
-def section_paths() -> list[str]:
-    """The path of every section page, in the index's order."""
-    return [
-        reverse("sitemap_section", kwargs={"section": name, "page": page})
-        for name, sitemap in SECTIONS.items()
-        for page in sitemap().paginator.page_range
-    ]
+def section_paths(name: str | None = None, *, from_pk: int | None = None) -> list[str]:
+    """The paths of the section pages, in the index's order: every section's, or
+    `name`'s; with `from_pk`, only the pages from the one holding that item on (the
+    ones an item's change can touch, as sections are ordered by id)."""
+    paths = []
+    for section, sitemap_class in SECTIONS.items():
+        if name is not None and section != name:
+            continue
+        sitemap = sitemap_class()
+        first = 1
+        if from_pk is not None:
+            before = sitemap.items().filter(pk__lt=from_pk).count()
+            first = before // sitemap.limit + 1
+        paths.extend(
+            reverse("sitemap_section", kwargs={"section": section, "page": page})
+            for page in range(first, sitemap.paginator.num_pages + 1)
+        )
+    return paths
 
 
 def _absolute(request, path: str) -> str:

@@ -444,3 +444,18 @@ def test_purgers_are_told_after_the_file_is_written(settings, target, monkeypatc
     drain()
     mine = [s for s in seen if s[0] == article.get_absolute_url()]
     assert mine and mine[0][2] is not None  # the file was there when told
+
+
+def test_a_new_article_rewrites_only_the_last_sitemap_section(target, monkeypatch):
+    from wuxi_news.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    for _ in range(5):
+        make_article()
+    worker.bake_all()
+    newest = make_article(headline="最新")
+    outcome = drain()
+    sections = [p for p in outcome.written if p.startswith("/sitemap-articles-")]
+    assert sections == ["/sitemap-articles-3.xml"]
+    assert newest.get_absolute_url().encode() in baked(target, sections[0])
+    assert "Drift: 0" in _reconcile()

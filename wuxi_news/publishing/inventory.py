@@ -55,13 +55,14 @@ def person_paths(person: Person, *, is_official: bool | None = None) -> list[str
 
 
 def site_paths() -> list[str]:
-    """Pages that list the newest of everything: home and the sitemap."""
-    return ["/", reverse("sitemap"), *section_paths()]
+    """Pages that list the newest of everything: home and the sitemap's index."""
+    return ["/", reverse("sitemap")]
 
 
 def article_paths(article: Article) -> set[str]:
     """The pages that show `article`, as the database holds it now."""
     paths = {article.get_absolute_url(), *site_paths()}
+    paths.update(section_paths("articles", from_pk=article.pk))
     if article.column_id:
         paths.update(column_paths(article.column))
     for neighbour in article.neighbours():
@@ -78,6 +79,7 @@ def digest_paths(digest: WeeklyDigest) -> set[str]:
     """The pages that show `digest`: its own, its column's, home, the sitemap, and the
     officials' pages that list its stories."""
     paths = {digest.get_absolute_url(), *site_paths()}
+    paths.update(section_paths("digests", from_pk=digest.pk))
     if digest.column_id:
         paths.update(column_paths(digest.column))
     officials = Person.objects.filter(articles__digest_items__digest=digest).distinct()
@@ -90,6 +92,7 @@ def person_related_paths(person: Person) -> set[str]:
     """The pages that name `person`: their own, the articles about them (titles, linked
     mentions), the digests carrying those, the column pages whose filter lists them."""
     paths = set(person_paths(person)) | set(site_paths())
+    paths.update(section_paths("people", from_pk=person.pk))
     articles = Article.objects.filter(officials=person).select_related("column")
     columns = set()
     for article in articles.only("pk", "column__slug"):
@@ -114,7 +117,7 @@ def photo_paths(photo_id: int) -> set[str]:
 
 def all_paths() -> list[str]:
     """Every public URL of the published state, each once."""
-    paths = [*site_paths(), *FIXED]
+    paths = [*site_paths(), *section_paths(), *FIXED]
     for column in Column.objects.order_by("rank", "pk"):
         paths.extend(column_paths(column))
     paths.extend(
