@@ -219,3 +219,11 @@ def test_digest_page_carries_the_government_meta_tags(client, reference_digest):
     assert soup.find("meta", property="og:url")["content"].endswith(
         reference_digest.get_absolute_url()
     )
+
+
+def test_printed_digest_pages_carry_the_digest_date_in_the_margin(
+    client, reference_digest
+):
+    head = pages.soup(client.get(reference_digest.get_absolute_url())).head
+    style = head.find("style", media="print").get_text()
+    assert '@top-right { content: "日期:2024-12-15"; }' in style
