@@ -188,10 +188,16 @@ PUBLISH_STORAGE = (
 )
 # Only one baker at a time: a PostgreSQL advisory lock, or this file on SQLite.
 PUBLISH_LOCK_FILE = VAR_DIR / "publish.lock"
-# Told after each write which URLs changed (wuxi_news/publishing/purgers.py), e.g.
-# [{"BACKEND": "wuxi_news.publishing.purgers.NginxRefreshPurger",
-#   "OPTIONS": {"url": "http://127.0.0.1"}}].
-PUBLISH_PURGERS = []
+# Told after each write which URLs changed (wuxi_news/publishing/purgers.py): nginx's
+# microcache on this node (deploy/nginx.conf), and/or a `PURGE` to a front cache or CDN.
+PUBLISH_PURGERS = [
+    {"BACKEND": f"wuxi_news.publishing.purgers.{name}", "OPTIONS": {"url": url}}
+    for name, url in [
+        ("NginxRefreshPurger", os.environ.get("PUBLISH_NGINX_REFRESH_URL", "")),
+        ("HttpPurger", os.environ.get("PUBLISH_PURGE_URL", "")),
+    ]
+    if url
+]
 PUBLISH_BASE_URL = os.environ.get(
     "PUBLISH_BASE_URL",
     "http://127.0.0.1:8000"

@@ -459,3 +459,21 @@ def test_a_new_article_rewrites_only_the_last_sitemap_section(target, monkeypatc
     assert sections == ["/sitemap-articles-3.xml"]
     assert newest.get_absolute_url().encode() in baked(target, sections[0])
     assert "Drift: 0" in _reconcile()
+
+
+def test_a_column_given_a_new_address_leaves_no_page_at_the_old_one(target):
+    site = site_with_pages()
+    worker.bake_all()
+    column = site["column"]
+    old = [
+        column.get_absolute_url(),
+        column.page_url(2),
+        f"/column/{column.slug}/rss.xml",
+    ]
+    column.slug = "news"
+    column.save()
+    drain()
+    for path in old:
+        assert baked(target, path) is None, path
+    assert baked(target, "/column/news/page/3/")
+    assert "Drift: 0" in _reconcile()

@@ -10,7 +10,7 @@ import datetime
 import logging
 import urllib.error
 import urllib.request
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -58,7 +58,11 @@ class NginxRefreshPurger(HttpPurger):
     method = "GET"
 
     def __init__(self, url: str = "http://127.0.0.1", headers: dict | None = None):
-        super().__init__(url, {"X-Publish-Refresh": "1", **(headers or {})})
+        # The microcache keys on the host readers use, not on the address asked.
+        host = urlsplit(settings.PUBLISH_BASE_URL).netloc
+        super().__init__(
+            url, {"Host": host, "X-Publish-Refresh": "1", **(headers or {})}
+        )
 
 
 class RecordingPurger:

@@ -102,6 +102,8 @@ def _old_paths(sender, instance) -> set[str]:
         return inventory.digest_paths(instance)
     if label == "people.person":
         return inventory.person_related_paths(instance)
+    if label == "articles.column":  # a new slug: the old address's pages go
+        return set(inventory.column_paths(instance))
     return set()
 
 
