@@ -477,3 +477,13 @@ def test_a_column_given_a_new_address_leaves_no_page_at_the_old_one(target):
         assert baked(target, path) is None, path
     assert baked(target, "/column/news/page/3/")
     assert "Drift: 0" in _reconcile()
+
+
+def test_finished_publish_tasks_are_forgotten_after_two_weeks():
+    make_article()
+    drain()
+    assert publish_tasks().successful().count() == 1
+    assert worker.prune_done_tasks() == 0
+    later = timezone.now() + datetime.timedelta(days=15)
+    assert worker.prune_done_tasks(now=later) == 1
+    assert not publish_tasks().exists()

@@ -255,11 +255,34 @@ def _retry_later(claimed) -> None:
         )
 
 
+KEEP_DONE_TASKS = datetime.timedelta(days=14)
+PRUNE_EVERY = 3600  # seconds
+
+
+def prune_done_tasks(now=None) -> int:
+    """Forget finished publish tasks after two weeks (the pages are what counts)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .queue import QUEUE
+
+    before = (now or timezone.now()) - KEEP_DONE_TASKS
+    done = DBTaskResult.objects.filter(queue_name=QUEUE).finished()
+    deleted, _ = done.filter(finished_at__lt=before).delete()
+    return deleted
+
+
 def run(*, interval: float = 0.5, once: bool = False, stdout=None) -> None:
     """`publishworker`: drain the queue until stopped."""
     worker_id = f"publishworker-{os.getpid()}"
+    pruned_at = 0.0
     while True:
         close_old_connections()  # a database restarted meanwhile: connect afresh
+        if time.monotonic() - pruned_at > PRUNE_EVERY:
+            try:
+                prune_done_tasks()
+            except Exception:
+                logger.exception("Could not prune finished publish tasks")
+            pruned_at = time.monotonic()
         try:
             done, outcome = drain_once(worker_id)
         except Exception:  # logged in drain_once; go on with the next batch
