@@ -43,8 +43,16 @@ def widths_for(original_width: int) -> list[int]:
 
 
 def _relative_name(image_name: str, width: int, ext: str) -> str:
-    stem = PurePosixPath(image_name).with_suffix("")
-    return f"renditions/{stem}-{width}.{ext}"
+    """`photos/…/abc.jpg` → `renditions/photos/…/abc-480.webp`, as renditions have
+    always been named. Any other original keeps its whole name (`abc.png` →
+    `renditions/…/abc.png-480.webp`), so that two originals differing only in their
+    extension never share a rendition: the storage keeps the originals' names
+    unique, and this mapping keeps the renditions' names unique too. An existing
+    rendition is therefore always this photo's own."""
+    path = PurePosixPath(image_name)
+    if path.suffix == ".jpg" and "." not in path.stem:
+        return f"renditions/{path.with_suffix('')}-{width}.{ext}"
+    return f"renditions/{image_name}-{width}.{ext}"
 
 
 # Which attributes decide where a storage keeps a name and which URL it gives it.
