@@ -1,3 +1,4 @@
+import logging
 import uuid
 from pathlib import PurePosixPath
 
@@ -8,6 +9,8 @@ from people.models import Person
 from wuxi_news.text import clean_text
 
 from .credits import format_credit, join_caption_and_credit
+
+logger = logging.getLogger(__name__)
 
 
 def photo_upload_to(instance, filename: str) -> str:
@@ -68,7 +71,23 @@ class Photo(models.Model):
         self.credit_role = clean_text(self.credit_role).strip()
         self.credit_name = clean_text(self.credit_name).strip()
         self.alt_text = clean_text(self.alt_text).strip()
+        if self.image and not (self.width and self.height):
+            self._read_dimensions()
         super().save(*args, **kwargs)
+
+    def _read_dimensions(self) -> None:
+        """Record the file's width and height in the row.
+
+        `image.save(name, ContentFile(data))` leaves them empty (Django reads them only
+        from content that has a name), and Django then opens the file every time the
+        photo is loaded: on object storage, requests to the bucket for every photo on
+        every page. Read once here instead; a missing or unreadable file is left for
+        later.
+        """
+        try:
+            self.width, self.height = self.image.width, self.image.height
+        except Exception as error:  # missing, unreadable, or the storage unreachable
+            logger.warning("no dimensions for %s: %r", self.image.name, error)
 
     @property
     def credit(self) -> str:
