@@ -320,6 +320,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Photos served from a bucket or CDN (MEDIA_URL on another origin) may be shown.
+if urlsplit(MEDIA_URL).netloc:
+    _media = urlsplit(MEDIA_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        f"{_media.scheme}://{_media.netloc}"
+    )
+
 # django-ckeditor: no upload endpoint (photos go through the Photo model), no remote
 # version check, and only the tags the server-side sanitizer keeps. The editor speaks
 # Chinese whatever the request's language; the element path bar (“body p”) only
