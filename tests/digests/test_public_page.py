@@ -132,9 +132,11 @@ def test_digest_page_costs_the_same_queries_for_a_week_twice_as_large(
 ):
     """Rendered on the request, as the baker renders it (tests/publishing)."""
     larger = _week(make_column(), stories=24, photos_per_story=2)
-    with django_assert_num_queries(4):
+    # the digest, its items with their articles, their photos, the briefs, and the
+    # officials the stories are about with who is about which (linked mentions)
+    with django_assert_num_queries(6):
         pages.soup(client.get(reference_digest.get_absolute_url()))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         soup = pages.soup(client.get(larger.get_absolute_url()))
     assert len(soup.select("figure.photo")) == 48
 
@@ -227,3 +229,25 @@ def test_printed_digest_pages_carry_the_digest_date_in_the_margin(
     head = pages.soup(client.get(reference_digest.get_absolute_url())).head
     style = head.find("style", media="print").get_text()
     assert '@top-right { content: "日期:2024-12-15"; }' in style
+
+
+def test_a_story_links_the_first_mention_of_the_officials_its_article_is_about(client):
+    from tests.factories import make_appointment, make_person
+
+    official = make_appointment(person=make_person(name="王中"))
+    column = make_column()
+    article = make_article(
+        column=column,
+        body="<p>王中到大河乡调研。</p><p>王中强调,要抓好落实。</p>",
+        officials=[official.person],
+    )
+    digest = make_digest(column=column)
+    add_item(digest, article, is_lead=True)
+    story = pages.soup(client.get(digest.get_absolute_url())).select_one(".lead-story")
+    links = [
+        a
+        for a in story.find_all("a")
+        if a["href"] == official.person.get_absolute_url()
+    ]
+    assert [a.get_text() for a in links] == ["王中"]  # the first mention only
+    assert "王中强调" in story.get_text()
