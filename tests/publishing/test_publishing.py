@@ -487,3 +487,39 @@ def test_finished_publish_tasks_are_forgotten_after_two_weeks():
     later = timezone.now() + datetime.timedelta(days=15)
     assert worker.prune_done_tasks(now=later) == 1
     assert not publish_tasks().exists()
+
+
+def test_a_decorated_service_called_twice_records_a_task_each_time(transactional_db):
+    from articles.services import unpublish_article
+
+    first, second = make_article(), make_article()
+    signoff = make_user(roles=["终审"])
+    unpublish_article(article=first, user=signoff)
+    worker.drain_once()
+    unpublish_article(article=second, user=signoff)  # the same Atomic object again
+    waiting = publish_tasks().filter(status="READY")
+    assert [
+        f"articles.article:{second.pk}" in t.args_kwargs["args"][1] for t in waiting
+    ]
+    assert any(
+        f"articles.article:{second.pk}" in t.args_kwargs["args"][1] for t in waiting
+    )
+
+
+def test_the_previous_release_is_kept_whatever_the_root_looks_like(
+    tmp_path, monkeypatch
+):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.chdir(tmp_path)
+    for root in ["link", "relative-site"]:
+        target = LocalTarget(root)
+        first = target.new_release()
+        target.swap(first)
+        second = target.new_release()
+        target.swap(second)
+        assert first.is_dir() and second.is_dir(), root
+        third = target.new_release()
+        target.swap(third)
+        assert not first.exists() and second.is_dir(), root

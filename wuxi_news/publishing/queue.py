@@ -82,11 +82,11 @@ def record(*, paths=(), objects=(), run_after: datetime.datetime | None = None) 
     )
     result = scheduled.enqueue(sorted(paths), sorted(objects))
     if run_after is None and connection.in_atomic_block:
-        connection.atomic_blocks[0]._publish_job = {
-            "id": result.id,
-            "paths": paths,
-            "objects": objects,
-        }
+        outermost = connection.atomic_blocks[0]
+        outermost._publish_job = {"id": result.id, "paths": paths, "objects": objects}
+        # A decorated function reuses its Atomic for every call: forget the task once
+        # this transaction is over (after a rollback, the update above finds no row).
+        transaction.on_commit(lambda: vars(outermost).pop("_publish_job", None))
 
 
 # What each model's change touches. Old state: pages found before the change.

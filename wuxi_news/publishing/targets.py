@@ -117,8 +117,9 @@ class LocalTarget:
         link.unlink(missing_ok=True)
         link.symlink_to(release.relative_to(self.root))
         os.replace(link, self.current)
+        keep = {release.resolve(), previous}
         for old in self.releases.iterdir():
-            if old.is_dir() and old not in (release, previous):
+            if old.is_dir() and old.resolve() not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
     def discard(self, release: Path) -> None:
