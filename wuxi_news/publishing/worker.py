@@ -103,7 +103,7 @@ def expand(paths: set[str], objects: set[str]) -> list[str]:
     the objects' own pages first, so that readers see the change soonest."""
     from articles.models import Article
     from digests.models import WeeklyDigest
-    from people.models import Organization, Person
+    from people.models import Person
 
     from . import inventory
     from .queue import ALL
@@ -131,16 +131,12 @@ def expand(paths: set[str], objects: set[str]) -> list[str]:
         elif label == "media.photo":
             rest |= inventory.photo_paths(int(pk))
         elif label in ("people.position", "people.organization"):
-            people = (
-                Person.objects.filter(appointments__position_id=pk)
+            holding = (
+                {"appointments__position_id": pk}
                 if label == "people.position"
-                else Person.objects.filter(
-                    appointments__position__organization__in=Organization.objects.filter(
-                        pk=pk
-                    )
-                )
+                else {"appointments__position__organization_id": pk}
             )
-            for person in people.distinct():
+            for person in Person.objects.filter(**holding).distinct():
                 rest |= inventory.person_related_paths(person)
     # Lists' later pages and the XML files last: readers look at the item and the
     # first pages first.
