@@ -133,3 +133,17 @@ def test_the_demo_shows_the_production_500_page(rf):
     response = middleware.process_exception(rf.get("/"), ValueError("boom"))
     assert response.status_code == 500
     assert "服务暂时不可用" in response.content.decode()
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_answers_no_permission_with_the_403_page_not_a_500(client, settings):
+    from tests.factories import make_user
+
+    settings.MIDDLEWARE = [
+        "wuxi_news.middleware.ErrorPagesInDebugMiddleware",
+        *settings.MIDDLEWARE,
+    ]
+    client.force_login(make_user(roles=["记者"]))
+    response = client.get(reverse("admin:auth_user_changelist"))
+    assert response.status_code == 403
+    assert "没有权限" in response.content.decode()

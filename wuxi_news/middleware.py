@@ -8,6 +8,7 @@ the error rolls back. The page says so, and that the change may be submitted aga
 
 import logging
 
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
@@ -74,6 +75,8 @@ class ErrorPagesInDebugMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, Http404):
             return self._page(request, "404.html", 404)
+        if isinstance(exception, PermissionDenied | BadRequest | SuspiciousOperation):
+            return None  # Django's own handlers answer with the Chinese 403 and 400
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
         return self._page(request, "500.html", 500)
 

@@ -259,7 +259,7 @@ def test_what_has_no_file_goes_to_django_with_its_own_headers(nginx, upstream):
     assert "Content-Security-Policy" not in headers
     assert headers.get_all("Cache-Control") == ["public, max-age=0, must-revalidate"]
     _, _, sent = upstream.requests[-1]
-    assert sent["Host"] == "127.0.0.1"
+    assert sent["Host"] == nginx.removeprefix("http://")  # with its port: CSRF's Origin
     assert sent["X-Forwarded-For"] == "127.0.0.1"
     assert sent["X-Forwarded-Proto"] == "https"
 

@@ -528,14 +528,16 @@ def nginx_config(
             def proxied() -> None:
                 w(
                     "proxy_pass http://django;",
-                    "proxy_set_header Host $host;",
+                    # With its port: Django checks a form's Origin against it.
+                    "proxy_set_header Host $http_host;",
                     "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
                     "proxy_set_header X-Forwarded-Proto $forwarded_proto;",
                     f'proxy_set_header {REFRESH_HEADER} "";',
                     "proxy_connect_timeout 5s;",
                 )
 
-            cache_key = "$host$django_path?" + "&".join(
+            # The Host as sent, port and all: Django writes it into canonical links.
+            cache_key = "$http_host$django_path?" + "&".join(
                 f"{name}=$arg_{name}" for name in files.KNOWN_PARAMETERS
             )
             w(
