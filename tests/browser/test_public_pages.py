@@ -215,3 +215,34 @@ def test_digest_prints_on_at_most_ten_a4_pages(browser, live_server, site):
     assert last.count("\n") > 8, "the last page holds more than the QR block"
     briefs = next(i for i, t in enumerate(texts) if "一周简讯" in t)
     assert ">>" in texts[briefs] and "王芳主持召开" in "".join(texts[briefs - 1 :])
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_largest_reading_size_never_widens_the_page(
+    browser, live_server, site, screenshot_dir, width
+):
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": width, "height": 900}
+    )
+    context.add_cookies(
+        [
+            {"name": "font", "value": "large", "url": live_server.url},
+            {"name": "elder", "value": "1", "url": live_server.url},
+        ]
+    )
+    page = context.new_page()
+    wide = {}
+    for kind in ("home", "column", "search", "article", "digest", "official"):
+        page.goto(live_server.url + site["urls"][kind])
+        classes = page.evaluate("[...document.documentElement.classList].sort()")
+        assert classes == ["elder", "font-large"]
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            wide[kind] = scroll
+            page.screenshot(path=screenshot_dir / f"{kind}-{width}-too-wide.png")
+    page.goto(live_server.url + site["urls"]["column"])
+    page.screenshot(
+        path=screenshot_dir / f"column-{width}-large-elder.png", full_page=True
+    )
+    context.close()
+    assert wide == {}
