@@ -26,8 +26,8 @@ install-dev: $(VENV)/.installed-dev
 # serves http://127.0.0.1:8000/ on the embedded SQLite database.
 demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 PUBLISH_QUEUE=0 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 PUBLISH_QUEUE=0 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite; set DATABASE_URL=postgres://... to run it on PostgreSQL.
 test: install-dev

@@ -443,10 +443,36 @@ def test_the_workbench_says_when_changes_wait_for_the_baker(newsroom):
     worker.drain_once()
     panel = panels_of(newsroom["reporter"])["publishing"]
     assert panel.count == 0 and panel.warnings == []
-    assert "网站已是最新" in panel.summary and "最近一次发布" in panel.summary
+    assert "网站页面已是最新" in panel.summary and "最近一次完成" in panel.summary
     PurgeRetry.objects.create(
         purger="cdn", path="/articles/1/", attempts=3, last_error="timeout"
     )
     panel = panels_of(newsroom["reporter"])["publishing"]
     assert panel.warnings == ["1 个页面的缓存刷新失败,正在自动重试。"]
-    assert titles(panel) == ["/articles/1/"]
+    assert titles(panel) == [] and panel.more_url == ""  # nothing a reporter can do
+    chief = panels_of(make_user(superuser=True, first_name="张伟"))["publishing"]
+    assert titles(chief) == ["/articles/1/"]
+    assert "timeout" not in str(chief.rows)  # the error itself is in the admin list
+    assert chief.more_url == reverse("admin:wuxi_news_purgeretry_changelist")
+
+
+def test_a_site_left_behind_is_the_first_thing_on_the_workbench(newsroom):
+    from django_tasks_db.models import DBTaskResult
+
+    make_article()
+    DBTaskResult.objects.update(
+        enqueued_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert build_workbench(newsroom["editor"])[0].key == "publishing"
+
+
+def test_a_demo_without_publishing_queues_nothing_and_shows_no_panel(
+    newsroom, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.PUBLISH_QUEUE = False
+    before = DBTaskResult.objects.count()
+    make_article()
+    assert DBTaskResult.objects.count() == before
+    assert "publishing" not in panels_of(newsroom["editor"])

@@ -162,12 +162,23 @@ class LoginLogAdmin(AccessLogAdmin):
     readonly_fields = list_display
 
 
+PURGER_NAMES = {
+    "NginxRefreshPurger": "本机 nginx 微缓存",
+    "HttpPurger": "前端缓存或 CDN(PURGE)",
+    "RecordingPurger": "记录(测试)",
+}
+
+
 @admin.register(PurgeRetry)
 class PurgeRetryAdmin(admin.ModelAdmin):
     """Failed purges, as the publish worker retries them: read-only."""
 
-    list_display = ["path", "purger", "attempts", "last_error", "next_attempt_at"]
+    list_display = ["path", "purger_name", "attempts", "last_error", "next_attempt_at"]
     search_fields = ["path"]
+
+    @admin.display(description="刷新方式", ordering="purger")
+    def purger_name(self, retry):
+        return PURGER_NAMES.get(retry.purger.rsplit(".", 1)[-1], retry.purger)
 
     def has_add_permission(self, request):
         return False

@@ -186,6 +186,8 @@ PUBLISH_STORAGE = (
     if os.environ.get("PUBLISH_S3_BUCKET")
     else None
 )
+# Off, changes record no publish task: `make demo` has no worker, Django renders pages.
+PUBLISH_QUEUE = env_bool("PUBLISH_QUEUE", default=True)
 # Only one baker at a time: a PostgreSQL advisory lock, or this file on SQLite.
 PUBLISH_LOCK_FILE = VAR_DIR / "publish.lock"
 # Told after each write which URLs changed (wuxi_news/publishing/purgers.py): nginx's

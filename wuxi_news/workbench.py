@@ -437,16 +437,22 @@ def publishing_panel(user, now) -> Panel:
             Row(
                 title=retry.path,
                 url=retry.path,
-                meta=f"已尝试 {retry.attempts} 次",
-                note=retry.last_error,
+                meta=f"缓存刷新失败,已尝试 {retry.attempts} 次",
+                note=f"下次重试:{_when(retry.next_attempt_at)}",
                 is_warning=True,
             )
             for retry in purges[:ROWS]
-        ],
-        summary=(f"最近一次发布:{_when(last)}。" if last else "还没有发布过页面。")
-        + (f"等待发布:{count} 项。" if count else "网站已是最新。"),
+        ]
+        if user.has_perm("wuxi_news.view_purgeretry")
+        else [],
+        summary=(f"发布服务最近一次完成:{_when(last)}。" if last else "")
+        + (f"等待发布到网站:{count} 项。" if count else "网站页面已是最新。"),
         empty="没有刷新失败的页面。",
         warnings=warnings,
+        more_url=reverse("admin:wuxi_news_purgeretry_changelist")
+        if failing and user.has_perm("wuxi_news.view_purgeretry")
+        else "",
+        more_text="页面刷新失败列表" if failing else "",
     )
 
 
@@ -468,11 +474,16 @@ PANELS = [
 def build_workbench(user, now: datetime.datetime | None = None) -> list[Panel]:
     """The panels `user` may see, filled in."""
     now = now or timezone.now()
-    return [
+    panels = [
         builder(user, now)
         for builder, permissions in PANELS
         if any(user.has_perm(p) for p in permissions)
+        and (builder is not publishing_panel or settings.PUBLISH_QUEUE)
     ]
+    # A site that is not being updated comes before everything else.
+    return sorted(
+        panels, key=lambda panel: not (panel.key == "publishing" and panel.warnings)
+    )
 
 
 def workbench_json(panels: list[Panel]) -> dict:

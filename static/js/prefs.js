@@ -1,8 +1,9 @@
 // Reading preferences, 【字体:大 中 小】 and 长者模式, applied before the page paints.
 // Every reader gets the same page (a baked file), so the choice lives in two cookies
-// and this script, loaded in <head> without `defer`, puts it on <html>. The links go to
-// /prefs/, which sets the same cookies and comes back, for a reader without JavaScript;
-// with it, a click sets the cookie here and the page changes without reloading.
+// and this script, loaded in <head> without `defer`, puts it on <html>. It also shows
+// the links (hidden without JavaScript, where a choice could not be applied); a click
+// sets the cookie here and the page changes without reloading. The links' /prefs/
+// addresses set the same cookies on the server, should the script fail to load.
 (function () {
   var SIZES = { large: true, medium: true, small: true };
   var YEAR = 365 * 24 * 60 * 60;
@@ -38,6 +39,9 @@
 
   apply();
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".reading-tools [data-prefs]").forEach(function (tools) {
+      tools.hidden = false;
+    });
     apply();
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest(".reading-tools a");

@@ -246,3 +246,17 @@ def test_the_largest_reading_size_never_widens_the_page(
     )
     context.close()
     assert wide == {}
+
+
+def test_reading_tools_show_only_where_they_can_work(browser, live_server, site):
+    url = live_server.url + site["urls"]["article"]
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(url)
+        assert (
+            page.locator(".reading-tools [data-font=large]").is_visible() is javascript
+        )
+        assert page.locator("[data-print]").is_visible() is javascript
+        assert page.locator("h1").is_visible()  # readable either way
+        context.close()

@@ -54,10 +54,11 @@ def _job_of_transaction(connection):
 
 def record(*, paths=(), objects=(), run_after: datetime.datetime | None = None) -> None:
     """Add `paths` and `objects` to this transaction's publish task (or a new one)."""
+    from django.conf import settings
     from django_tasks_db.models import DBTaskResult
 
     paths, objects = set(paths), set(objects)
-    if not paths and not objects:
+    if not (paths or objects) or not settings.PUBLISH_QUEUE:
         return
     connection = transaction.get_connection()
     if run_after is None:

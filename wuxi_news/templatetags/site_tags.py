@@ -142,9 +142,9 @@ def absolute_url(context, path: str) -> str:
 def reading_tools(context) -> str:
     """【字体:大 中 小】【长者模式】【打印本页】 in every page's header.
 
-    The same for every reader, as a baked page is: static/js/prefs.js marks the reader's
-    choice (cookies); without JavaScript each link sets it through /prefs/
-    (wuxi_news.views.PreferencesView) and comes back here.
+    The same for every reader, as a baked page is: static/js/prefs.js shows them and
+    marks the reader's choice (cookies). Without JavaScript they stay hidden, as the
+    print button does: the choice could not be applied to the page.
     Memoised per page: as template tags its links were a quarter of the header's
     rendering time.
     """
@@ -173,8 +173,8 @@ def _reading_tools(here: str) -> str:
     )
     return format_html(
         '<div class="reading-tools">\n'
-        "      <span>【字体:{}】</span>\n"
-        "      <span>【{}】</span>\n"
+        "      <span data-prefs hidden>【字体:{}】</span>\n"
+        "      <span data-prefs hidden>【{}】</span>\n"
         '      <button type="button" class="print-button" data-print hidden>【打印本页】</button>\n'
         "    </div>",
         mark_safe(sizes),
