@@ -212,6 +212,7 @@ def test_column_is_paginated_with_page_numbers(client):
     assert "第1页" in numbers and "2" in numbers and "第3页" in numbers
     assert soup.select_one(".pagination [aria-current=page]").get_text() == "2"
     assert soup.find("link", rel="canonical")["href"].endswith("/page/2/")
+    assert soup.title.get_text().startswith(f"{column.name}(第2页) - ")
     links = {pages.text(a): a["href"] for a in soup.select(".pagination a")}
     assert links["第1页"] == column.get_absolute_url()
     assert links["第3页"] == links["下一页"] == column.page_url(3)

@@ -79,3 +79,10 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(config, ending="")
+        static = Path(options["static_root"] or settings.STATIC_ROOT)
+        if not (static / "js" / "prefs.js").exists():
+            # On stderr, so the config on stdout stays usable.
+            self.stderr.write(
+                f"Warning: {static} has no js/prefs.js; run `manage.py collectstatic` "
+                "or the site is served without its styles and reading preferences."
+            )
