@@ -7,7 +7,7 @@ from django.core.checks import Error, register
 from django.http.request import validate_host
 
 
-@register()
+@register(deploy=True)  # a server's settings; `make check` has no hosts
 def check_publish_base_url(app_configs=None, **kwargs):
     base = urlsplit(settings.PUBLISH_BASE_URL)
     if base.scheme not in ("http", "https") or not base.hostname:
