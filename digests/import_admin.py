@@ -14,6 +14,7 @@ from django.urls import path
 from django_tasks_db.models import DBTaskResult
 
 from .forms import PageImportForm
+from .importing import may_publish_imports
 from .models import PageImport
 from .tasks import start_page_import
 
@@ -65,8 +66,20 @@ class PageImportAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
+            if not may_publish_imports(request.user):
+                # Their imports are drafts that leave published items alone.
+                return ["upload", "is_dry_run"]
             return ["upload", "is_update", "is_forced", "is_dry_run"]
         return self.get_readonly_fields(request, obj)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "GET" and not may_publish_imports(request.user):
+            messages.info(
+                request,
+                "你没有终审发布权限:导入的稿件和每周要闻都是草稿,须经三审后发布;"
+                "已发布的稿件和每周要闻不会被导入改动。",
+            )
+        return super().add_view(request, form_url, extra_context)
 
     @admin.display(description="结果")
     def summary(self, page_import):

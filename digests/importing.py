@@ -207,6 +207,17 @@ def uploaded_files(*, name: str, raw: bytes) -> list[FileReport | tuple[str, byt
     return files
 
 
+PUBLISH_PERMISSIONS = ("articles.publish_article", "digests.publish_weeklydigest")
+
+
+def may_publish_imports(user) -> bool:
+    """Whether an upload by `user` may go public as it is imported, or change public
+    items: only for those who sign off (终审). Anyone else's import is a draft that goes
+    through 三审, and leaves published items as they are. The command line (no user) is
+    the operator's."""
+    return user is None or all(user.has_perm(p) for p in PUBLISH_PERMISSIONS)
+
+
 def run_page_import(*, page_import: PageImport, by=None) -> PageImport:
     """Import an uploaded file or ZIP, one transaction per page, and keep the report."""
     page_import.status = PageImport.Status.RUNNING
@@ -220,14 +231,17 @@ def run_page_import(*, page_import: PageImport, by=None) -> PageImport:
                 run.files.append(item)
                 continue
             name, data = item
+            importer = by or page_import.created_by
+            may_publish = may_publish_imports(importer)
             run.files.append(
                 import_file(
                     name=name,
                     raw=data,
-                    update=page_import.is_update,
-                    force=page_import.is_forced,
+                    update=page_import.is_update and may_publish,
+                    force=page_import.is_forced and may_publish,
                     dry_run=page_import.is_dry_run,
-                    by=by or page_import.created_by,
+                    draft=not may_publish,
+                    by=importer,
                 )
             )
         page_import.status = PageImport.Status.DONE

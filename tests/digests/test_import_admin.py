@@ -163,3 +163,32 @@ class TestArchive:
         raw = raw.replace(b"XXXX.txt", "要闻.txt".encode("gbk"))
         [entry] = read_archive(raw)
         assert entry.name == "要闻.txt"
+
+
+class TestNothingPublicWithoutSignOff:
+    """An upload goes public, or changes public items, only for those who sign off."""
+
+    def test_an_editor_s_import_is_a_draft_for_review(self, editor_client):
+        raw = (PAGES / "rmt_kanfa_staff_2024-03-18.txt").read_bytes()
+        page = editor_client.get(ADD).content.decode()
+        assert "须经三审后发布" in page
+        assert 'name="is_update"' not in page and 'name="is_forced"' not in page
+        upload(editor_client, "page.txt", raw, is_update="on", is_forced="on")
+        article = Article.objects.get()
+        assert article.status == Article.Status.DRAFT and not article.is_published
+
+    def test_an_editor_s_import_leaves_a_published_article_as_it_is(
+        self, editor_client, client
+    ):
+        raw = (PAGES / "rmt_kanfa_staff_2024-03-18.txt").read_bytes()
+        signoff = make_user(roles=("编辑", "终审"))
+        client.force_login(signoff)
+        upload(client, "page.txt", raw)
+        article = Article.objects.get()
+        assert article.is_published
+        body = article.body
+        changed = raw.decode("utf-8").replace("植树造林", "植树造林(篡改)", 2).encode()
+        upload(editor_client, "page.txt", changed, is_update="on", is_forced="on")
+        article.refresh_from_db()
+        assert article.is_published and article.body == body
+        assert "篡改" not in article.headline
