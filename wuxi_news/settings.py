@@ -188,6 +188,17 @@ PUBLISH_STORAGE = (
 )
 # Off, changes record no publish task: `make demo` has no worker, Django renders pages.
 PUBLISH_QUEUE = env_bool("PUBLISH_QUEUE", default=True)
+if PUBLISH_STORAGE and os.environ.get("MEDIA_S3_BUCKET") == os.environ.get(
+    "PUBLISH_S3_BUCKET"
+):
+    _pages = os.environ.get("PUBLISH_S3_PREFIX", "").strip("/")
+    _uploads = os.environ.get("MEDIA_S3_PREFIX", "").strip("/")
+    if not _pages or not _uploads or _pages == _uploads:
+        # Repairing the pages would see the photos as pages that should not be there.
+        raise ImproperlyConfigured(
+            "PUBLISH_S3_BUCKET and MEDIA_S3_BUCKET are the same bucket: give each its "
+            "own PUBLISH_S3_PREFIX and MEDIA_S3_PREFIX, or use two buckets."
+        )
 # Only one baker at a time: a PostgreSQL advisory lock, or this file on SQLite.
 PUBLISH_LOCK_FILE = VAR_DIR / "publish.lock"
 # Told after each write which URLs changed (wuxi_news/publishing/purgers.py): nginx's

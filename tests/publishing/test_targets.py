@@ -121,3 +121,13 @@ def test_only_plain_paths_name_a_file(path):
 def test_file_and_path_are_inverse():
     for path in ["/", "/articles/5/", "/column/wxyw/rss.xml", "/sitemap.xml"]:
         assert files.path_for(files.file_for(path)) == path
+
+
+def test_repairing_a_target_never_removes_what_the_baker_did_not_write(target):
+    make_article()
+    target.write("photos/2024/a.jpg", b"\xff\xd8photo", "image/jpeg")
+    target.write("imports/page.txt", b"old page", "text/plain")
+    target.write("articles/404/index.html", PAGE, HTML)  # a page: removed
+    assert worker.reconcile(target)["removed"] == 1
+    assert target.read("photos/2024/a.jpg") == b"\xff\xd8photo"
+    assert target.read("imports/page.txt") == b"old page"

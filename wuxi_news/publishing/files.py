@@ -56,3 +56,10 @@ def content_type_for(file: str) -> str:
         if file.endswith(ending):
             return content_type
     return "application/octet-stream"
+
+
+def is_baked_file(file: str) -> bool:
+    """Whether `file` is one the baker writes (HTML pages, feeds and sitemaps,
+    robots.txt), so that repairing a target never touches anything else in it."""
+    name = file.rsplit("/", 1)[-1]
+    return name.endswith((".html", ".xml")) or file == "robots.txt"

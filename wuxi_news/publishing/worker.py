@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from .files import MAINTENANCE, NOT_FOUND, file_for
+from .files import MAINTENANCE, NOT_FOUND, file_for, is_baked_file
 from .render import BakeError, render  # noqa: F401 (BakeError: for the commands)
 from .targets import LocalTarget, configured_target
 
@@ -360,7 +360,7 @@ def reconcile(target=None, *, paths=None) -> dict:
         paths = paths if paths is not None else inventory.all_paths()
         expected = {file_for(p): p for p in paths}
         outcome = bake_paths(paths, target)
-        extra = [f for f in target.files() if f not in expected]
+        extra = [f for f in target.files() if f not in expected and is_baked_file(f)]
         for file in extra:
             target.delete(file)
     from .purgers import purge
