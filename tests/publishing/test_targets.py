@@ -1,5 +1,7 @@
 """The publish targets: a local folder with releases, and S3-compatible storage."""
 
+import uuid
+
 import pytest
 
 from tests.factories import make_article, make_column
@@ -15,12 +17,16 @@ HTML = files.content_type_for("index.html")
 
 @pytest.fixture
 def bucket(monkeypatch, settings):
-    with s3_service(monkeypatch, "pages") as endpoint:
+    # moto keeps its buckets per process, not per server: a new name for each test.
+    name = f"pages-{uuid.uuid4().hex[:12]}"
+    with s3_service(monkeypatch, name) as endpoint:
         settings.PUBLISH_STORAGE = {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"bucket_name": "pages", "endpoint_url": endpoint},
+            "OPTIONS": {"bucket_name": name, "endpoint_url": endpoint},
         }
-        yield s3_client(endpoint)
+        client = s3_client(endpoint)
+        client.name = name
+        yield client
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -64,10 +70,10 @@ def test_s3_objects_carry_content_type_with_charset_and_cache_control(bucket):
     target = configured_target()
     target.write("articles/5/index.html", PAGE, HTML)
     target.write("column/wxyw/rss.xml", b"<rss/>", files.content_type_for("rss.xml"))
-    head = bucket.head_object(Bucket="pages", Key="articles/5/index.html")
+    head = bucket.head_object(Bucket=bucket.name, Key="articles/5/index.html")
     assert head["ContentType"] == "text/html; charset=utf-8"
     assert head["CacheControl"] == "public, max-age=60"
-    rss = bucket.head_object(Bucket="pages", Key="column/wxyw/rss.xml")
+    rss = bucket.head_object(Bucket=bucket.name, Key="column/wxyw/rss.xml")
     assert rss["ContentType"] == "application/rss+xml; charset=utf-8"
 
 
