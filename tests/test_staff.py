@@ -174,11 +174,17 @@ def test_the_demo_review_line_prints_names_not_logins():
         ("127.0.0.1", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry
         ("198.51.100.7", "6.6.6.6", "198.51.100.7"),  # straight in: header ignored
         ("127.0.0.1", "", "127.0.0.1"),
+        # a TLS terminator before nginx, listed in TRUSTED_PROXIES
+        ("127.0.0.1", "203.0.113.9, 10.0.0.5", "203.0.113.9"),
+        ("127.0.0.1", "6.6.6.6, 203.0.113.9, 10.0.0.5", "203.0.113.9"),
     ],
 )
-def test_login_throttling_sees_the_address_nginx_saw(rf, remote, forwarded, seen):
+def test_login_throttling_sees_the_address_nginx_saw(
+    rf, settings, remote, forwarded, seen
+):
     from wuxi_news.staff import client_ip
 
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "::1", "10.0.0.5"]
     request = rf.post("/admin/login/", REMOTE_ADDR=remote)
     if forwarded:
         request.META["HTTP_X_FORWARDED_FOR"] = forwarded

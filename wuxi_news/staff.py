@@ -90,15 +90,21 @@ class StaffCreationForm(StaffNameMixin, AdminUserCreationForm):
 def client_ip(request) -> str:
     """The address a login came from, for django-axes' throttling.
 
-    Behind the site's own nginx every request comes from 127.0.0.1; nginx appends the
-    address it saw to X-Forwarded-For, so from a trusted proxy the last entry counts.
-    Entries before it are the client's own say and are never trusted.
+    Behind nginx (and maybe a TLS terminator or load balancer before it) the request
+    comes from a proxy. Each proxy appends the address it saw to X-Forwarded-For, so
+    the client is the rightmost entry that is not one of our proxies (TRUSTED_PROXIES);
+    entries left of it are the client's own say and are never believed.
     """
     from django.conf import settings
 
-    remote = request.META.get("REMOTE_ADDR", "")
-    if remote in settings.TRUSTED_PROXIES:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
-    return remote
+    address = request.META.get("REMOTE_ADDR", "")
+    if address not in settings.TRUSTED_PROXIES:
+        return address
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([part.strip() for part in forwarded.split(",")]):
+        if not hop:
+            break
+        address = hop
+        if hop not in settings.TRUSTED_PROXIES:
+            break
+    return address

@@ -523,3 +523,33 @@ def test_the_previous_release_is_kept_whatever_the_root_looks_like(
         third = target.new_release()
         target.swap(third)
         assert not first.exists() and second.is_dir(), root
+
+
+def test_an_official_whose_last_appointment_is_deleted_loses_their_page(target):
+    appointment = make_appointment()
+    person = appointment.person
+    worker.bake_all()
+    assert baked(target, person.get_absolute_url())
+    appointment.delete()
+    drain()
+    assert baked(target, person.get_absolute_url()) is None
+    assert "Drift: 0" in _reconcile()
+
+
+def test_restoring_a_version_from_history_is_baked(target):
+    import reversion
+    from reversion.models import Version
+
+    old_column, new_column = make_column(slug="old"), make_column(slug="new")
+    with reversion.create_revision():
+        article = make_article(column=old_column, headline="搬来搬去")
+    worker.bake_all()
+    article.column = new_column
+    article.save()
+    drain()
+    assert "搬来搬去".encode() in baked(target, new_column.get_absolute_url())
+    Version.objects.get_for_object(article).first().revision.revert()
+    drain()
+    assert "搬来搬去".encode() in baked(target, old_column.get_absolute_url())
+    assert "搬来搬去".encode() not in baked(target, new_column.get_absolute_url())
+    assert "Drift: 0" in _reconcile()

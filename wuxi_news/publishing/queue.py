@@ -105,6 +105,8 @@ def _old_paths(sender, instance) -> set[str]:
         return inventory.person_related_paths(instance)
     if label == "articles.column":  # a new slug: the old address's pages go
         return set(inventory.column_paths(instance))
+    if label == "people.appointment":  # their last title gone: their page goes
+        return inventory.person_related_paths(instance.person)
     return set()
 
 
@@ -133,8 +135,11 @@ def _objects(sender, instance) -> set[str]:
     return set()
 
 
+# Raw saves count too: django-reversion restores a version with them.
+
+
 def before_save(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
+    if instance.pk is None:
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     if old is not None:
@@ -142,8 +147,6 @@ def before_save(sender, instance, raw=False, **kwargs):
 
 
 def after_save(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
     record(objects=_objects(sender, instance))
     schedule(sender, instance)
 

@@ -127,6 +127,7 @@ def expand(paths: set[str], objects: set[str]) -> list[str]:
         elif label == "people.person":
             person = Person.objects.filter(pk=pk).first()
             if person:
+                rest.add(person.get_absolute_url())  # no longer an official: a 404
                 rest |= inventory.person_related_paths(person)
         elif label == "media.photo":
             rest |= inventory.photo_paths(int(pk))
