@@ -61,3 +61,39 @@ def test_a_purge_is_a_purge_request_and_a_miss_is_no_failure(front_cache):
 def test_an_unreachable_cache_is_a_failure_to_retry():
     with pytest.raises(PurgeError):
         HttpPurger("http://127.0.0.1:1").purge("/")
+
+
+class SlowPurger:
+    """A CDN that never answers in time."""
+
+    def __init__(self, seconds: float = 2):
+        self.seconds = seconds
+
+    def purge(self, path):
+        import time
+
+        time.sleep(self.seconds)
+
+
+@pytest.mark.django_db
+def test_a_slow_cdn_never_holds_up_publishing(settings, monkeypatch):
+    import time
+
+    from tests.factories import make_article
+    from wuxi_news.models import PurgeRetry
+    from wuxi_news.publishing import purgers, worker
+
+    settings.PUBLISH_PURGERS = [
+        {
+            "BACKEND": "tests.publishing.test_purgers.SlowPurger",
+            "OPTIONS": {"seconds": 3},
+        }
+    ]
+    monkeypatch.setattr(purgers, "BUDGET", 0.5)
+    article = make_article()
+    started = time.monotonic()
+    done, outcome = worker.drain_once()
+    assert done == 1 and article.get_absolute_url() in outcome.written
+    assert time.monotonic() - started < 2.5  # the budget, not 3 s for each page
+    retry = PurgeRetry.objects.get(path=article.get_absolute_url())
+    assert "not done within" in retry.last_error

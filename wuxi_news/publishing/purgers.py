@@ -10,6 +10,7 @@ import datetime
 import logging
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor, wait
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -18,7 +19,9 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT = 5
+TIMEOUT = 5  # seconds per request
+BUDGET = 10  # seconds for a batch's purges; the rest are retried later
+PARALLEL = 8
 MAX_WAIT = 3600
 
 
@@ -102,16 +105,38 @@ def _failed(name: str, path: str, error: Exception) -> None:
     logger.warning("Purge failed (%s attempt %d): %s", name, retry.attempts, error)
 
 
+def _attempt(calls, budget: float) -> list[tuple[str, str, Exception | None]]:
+    """Run `calls` (name, path, purger) in parallel for at most `budget` seconds; the
+    outcome of each: its error, or None. What did not finish in time is an error too."""
+    results = []
+    pool = ThreadPoolExecutor(max_workers=PARALLEL)
+    futures = {
+        pool.submit(purger.purge, path): (name, path) for name, path, purger in calls
+    }
+    finished, unfinished = wait(futures, timeout=budget)
+    for future in finished:
+        name, path = futures[future]
+        results.append((name, path, future.exception()))
+    for future in unfinished:
+        name, path = futures[future]
+        results.append((name, path, PurgeError(f"not done within {budget:.0f} s")))
+    pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
 def purge(paths) -> int:
-    """Tell every configured purger about `paths`; returns how many failed."""
+    """Tell every configured purger about `paths`; returns how many failed (kept for
+    a retry). At most BUDGET seconds, in parallel: a slow CDN never stops publishing."""
+    calls = [
+        (name, path, purger)
+        for name, purger in configured()
+        for path in dict.fromkeys(paths)
+    ]
     failures = 0
-    for name, purger in configured():
-        for path in dict.fromkeys(paths):
-            try:
-                purger.purge(path)
-            except Exception as error:
-                failures += 1
-                _failed(name, path, error)
+    for name, path, error in _attempt(calls, BUDGET) if calls else []:
+        if error is not None:
+            failures += 1
+            _failed(name, path, error)
     return failures
 
 
@@ -120,17 +145,18 @@ def retry_due() -> int:
     from wuxi_news.models import PurgeRetry
 
     purgers = dict(configured())
-    done = 0
-    for retry in PurgeRetry.objects.filter(next_attempt_at__lte=timezone.now())[:200]:
-        purger = purgers.get(retry.purger)
-        if purger is None:  # no longer configured
+    due = list(PurgeRetry.objects.filter(next_attempt_at__lte=timezone.now())[:200])
+    calls = []
+    for retry in due:
+        if retry.purger not in purgers:  # no longer configured
             retry.delete()
-            continue
-        try:
-            purger.purge(retry.path)
-        except Exception as error:
-            _failed(retry.purger, retry.path, error)
         else:
-            retry.delete()
+            calls.append((retry.purger, retry.path, purgers[retry.purger]))
+    done = 0
+    for name, path, error in _attempt(calls, BUDGET) if calls else []:
+        if error is None:
+            PurgeRetry.objects.filter(purger=name, path=path).delete()
             done += 1
+        else:
+            _failed(name, path, error)
     return done

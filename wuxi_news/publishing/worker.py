@@ -171,11 +171,7 @@ def bake_paths(paths, target=None) -> Outcome:
 
 
 def bake_changes(paths: set[str], objects: set[str], target=None) -> Outcome:
-    outcome = bake_paths(expand(paths, objects), target)
-    from .purgers import purge
-
-    purge(outcome.changed)
-    return outcome
+    return bake_paths(expand(paths, objects), target)
 
 
 # The queue
@@ -199,13 +195,24 @@ def _claim(worker_id: str) -> list:
 
 
 def drain_once(worker_id: str = "publishworker", target=None) -> tuple[int, Outcome]:
-    """Bake every due publish task in one batch; (tasks done, what was baked)."""
+    """Bake every due publish task in one batch; (tasks done, what was baked).
+
+    The purgers are told after the lock is released: a slow CDN never holds the baker.
+    """
+    from .purgers import purge, retry_due
+
+    done, outcome = _bake_due(worker_id, target)
+    if done:
+        purge(outcome.changed)
+    else:
+        retry_due()
+    return done, outcome
+
+
+def _bake_due(worker_id, target) -> tuple[int, Outcome]:
     with baker_lock():
         claimed = _claim(worker_id)
         if not claimed:
-            from .purgers import retry_due
-
-            retry_due()
             return 0, Outcome()
         paths: set[str] = set()
         objects: set[str] = set()
@@ -331,9 +338,8 @@ def bake_all(target=None, stdout=None) -> dict:
             raise
         previous = target.current.resolve() if target.current.exists() else None
         target.swap(release)
-    from .purgers import purge
-
-    purge(paths)
+    # No purge of every URL: a full rebuild follows a deploy, and the pages' max-age
+    # (60 s) and the one-second microcache let the new release through.
     return {
         "pages": len(paths),
         "seconds": time.monotonic() - started,
