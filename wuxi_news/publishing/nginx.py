@@ -404,6 +404,8 @@ def nginx_config(
                 "default 0;",
                 f'"~(^|&)({known})(=[^&]*)?&(.*&)?\\2(=|&|$)" 1;',
                 f'"~(^|&)(?!({known})(=|&|$))(?i:{known})(=|&|$)" 1;',
+                "# A name written with %-escapes (`mont%68`): Django decodes it, nginx not.",
+                '"~(^|&)[^=&]*%" 1;',
             )
         with w.block("map $request_method $django_method"):
             w("default 1;", "GET 0;", "HEAD 0;")
