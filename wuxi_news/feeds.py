@@ -1,14 +1,28 @@
+import datetime
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 
 from articles.models import Article, Column
 from digests.models import WeeklyDigest
 
 
+class StableRssFeed(Rss201rev2Feed):
+    """An empty feed's lastBuildDate is a fixed date, not the time of rendering: a
+    baked feed is the same bytes until something is published."""
+
+    def latest_post_date(self):
+        if any(item["pubdate"] or item["updateddate"] for item in self.items):
+            return super().latest_post_date()
+        return datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
 class ColumnFeed(Feed):
     """RSS of a column: its latest published articles and digests."""
 
+    feed_type = StableRssFeed
     limit = 30
 
     def get_object(self, request, slug):

@@ -553,3 +553,42 @@ def test_restoring_a_version_from_history_is_baked(target):
     assert "搬来搬去".encode() in baked(target, old_column.get_absolute_url())
     assert "搬来搬去".encode() not in baked(target, new_column.get_absolute_url())
     assert "Drift: 0" in _reconcile()
+
+
+def test_an_empty_feed_is_the_same_bytes_each_time(client):
+    import time
+
+    column = make_column()
+    url = reverse("feed", kwargs={"slug": column.slug})
+    first = client.get(url).content
+    time.sleep(1.1)  # a second: lastBuildDate would have moved
+    assert client.get(url).content == first
+
+
+def test_one_bad_path_never_holds_up_the_rest_of_a_batch(target):
+    from wuxi_news.publishing.queue import record
+
+    record(paths={"/no-extension", "/articles/../x/"})
+    article = make_article(headline="照常发布")
+    outcome = drain()
+    assert "照常发布".encode() in baked(target, article.get_absolute_url())
+    assert outcome.failed == {}
+    assert not publish_tasks().filter(status="READY").exists()  # nothing to retry
+
+
+def test_a_page_unpublished_during_a_full_rebuild_is_left_out(target, monkeypatch):
+    from wuxi_news.publishing import inventory
+
+    article, gone = make_article(), make_article(headline="重建时撤下")
+    real = inventory.all_paths
+
+    def listing_then_unpublishing():
+        paths = real()
+        Article.objects.filter(pk=gone.pk).update(status=Article.Status.DRAFT)
+        return paths
+
+    monkeypatch.setattr(inventory, "all_paths", listing_then_unpublishing)
+    done = worker.bake_all()
+    assert baked(target, article.get_absolute_url())
+    assert baked(target, gone.get_absolute_url()) is None
+    assert done["pages"] == len(list(target.files()))

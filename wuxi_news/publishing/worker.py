@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from .files import MAINTENANCE, NOT_FOUND, file_for, is_baked_file
+from .files import MAINTENANCE, NOT_FOUND, NotPublishable, file_for, is_baked_file
 from .render import BakeError, render  # noqa: F401 (BakeError: for the commands)
 from .targets import LocalTarget, configured_target
 
@@ -151,13 +151,17 @@ def bake_paths(paths, target=None) -> Outcome:
     outcome = Outcome()
     for path in paths:
         try:
+            file = file_for(path)
+        except NotPublishable:
+            logger.error("Not a path a file can hold, left out: %r", path)
+            continue
+        try:
             page = render(path)
         except BakeError as error:
             logger.error("Not baked: %s", error)
             outcome.failed[path] = str(error)
             continue
         outcome.rendered += 1
-        file = file_for(path)
         if page.status == 404:
             if target.delete(file):
                 outcome.deleted.append(path)
@@ -279,6 +283,7 @@ def run(*, interval: float = 0.5, once: bool = False, stdout=None) -> None:
     """`publishworker`: drain the queue until stopped."""
     worker_id = f"publishworker-{os.getpid()}"
     pruned_at = 0.0
+    failing_since = None
     while True:
         close_old_connections()  # a database restarted meanwhile: connect afresh
         if time.monotonic() - pruned_at > PRUNE_EVERY:
@@ -289,9 +294,14 @@ def run(*, interval: float = 0.5, once: bool = False, stdout=None) -> None:
             pruned_at = time.monotonic()
         try:
             done, outcome = drain_once(worker_id)
-        except Exception:  # logged in drain_once; go on with the next batch
+            failing_since = None
+        except Exception as error:
+            # The database unreachable, say: said once a minute, tried again and again.
+            if failing_since is None or time.monotonic() - failing_since > 60:
+                logger.error("publishworker cannot bake now: %s", error)
+                failing_since = time.monotonic()
             done, outcome = 0, Outcome()
-            time.sleep(interval)
+            time.sleep(max(interval, 2))
         if done and stdout is not None:
             stdout.write(
                 f"{timezone.now():%H:%M:%S} {done} task(s): {len(outcome.written)} "
@@ -327,12 +337,15 @@ def bake_all(target=None, stdout=None) -> dict:
             }
         release = target.new_release()
         try:
+            baked = []
             for path in paths:
                 page = render(path)
-                if page.status != 200:
-                    raise VerifyError(f"{path} is listed as public but answered 404")
+                if page.status == 404:
+                    # Unpublished while the rebuild ran: its change is in the queue.
+                    continue
                 target.write(page.file, page.content, page.content_type, base=release)
-            _verify(target, release, paths)
+                baked.append(path)
+            _verify(target, release, baked)
         except BaseException:
             target.discard(release)
             raise
@@ -341,7 +354,7 @@ def bake_all(target=None, stdout=None) -> dict:
     # No purge of every URL: a full rebuild follows a deploy, and the pages' max-age
     # (60 s) and the one-second microcache let the new release through.
     return {
-        "pages": len(paths),
+        "pages": len(baked),
         "seconds": time.monotonic() - started,
         "release": release.name,
         "previous": previous.name if previous else None,
