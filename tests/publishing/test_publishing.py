@@ -489,24 +489,21 @@ def test_finished_publish_tasks_are_forgotten_after_two_weeks():
     assert not publish_tasks().exists()
 
 
-# Outside a test transaction, as a script calls it; the migrations' rows (roles,
-# protocol tiers) are put back afterwards for the tests that follow.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_decorated_service_called_twice_records_a_task_each_time():
-    from articles.services import unpublish_article
+def test_a_transaction_never_adds_to_a_task_already_baked():
+    """A decorated service reuses its Atomic for every call: a task remembered from an
+    earlier call (already baked) must not swallow this call's work."""
+    from wuxi_news.publishing.queue import publish_changes, record
 
-    first, second = make_article(), make_article()
-    signoff = make_user(roles=["终审"])
-    unpublish_article(article=first, user=signoff)
-    worker.drain_once()
-    unpublish_article(article=second, user=signoff)  # the same Atomic object again
+    earlier = publish_changes.enqueue([], ["articles.article:1"])
+    DBTaskResult.objects.filter(pk=earlier.id).update(status="SUCCESSFUL")
+    outermost = connection.atomic_blocks[0]
+    outermost._publish_job = {"id": earlier.id, "paths": set(), "objects": set()}
+    try:
+        record(objects={"articles.article:2"})
+    finally:
+        vars(outermost).pop("_publish_job", None)
     waiting = publish_tasks().filter(status="READY")
-    assert [
-        f"articles.article:{second.pk}" in t.args_kwargs["args"][1] for t in waiting
-    ]
-    assert any(
-        f"articles.article:{second.pk}" in t.args_kwargs["args"][1] for t in waiting
-    )
+    assert [t.args_kwargs["args"][1] for t in waiting] == [["articles.article:2"]]
 
 
 def test_the_previous_release_is_kept_whatever_the_root_looks_like(
