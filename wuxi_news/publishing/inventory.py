@@ -68,8 +68,8 @@ def article_paths(article: Article) -> set[str]:
     for neighbour in article.neighbours():
         if neighbour is not None:
             paths.add(neighbour.get_absolute_url())
-    for person in Person.objects.filter(articles=article):
-        paths.update(person_paths(person))
+    for person in Person.objects.officials().filter(articles=article):
+        paths.update(person_paths(person, is_official=True))
     for digest in WeeklyDigest.objects.filter(items__article=article).distinct():
         paths.update(digest_paths(digest))
     return paths
@@ -82,9 +82,9 @@ def digest_paths(digest: WeeklyDigest) -> set[str]:
     paths.update(section_paths("digests", from_pk=digest.pk))
     if digest.column_id:
         paths.update(column_paths(digest.column))
-    officials = Person.objects.filter(articles__digest_items__digest=digest).distinct()
+    officials = Person.objects.officials().filter(articles__digest_items__digest=digest)
     for person in officials:
-        paths.update(person_paths(person))
+        paths.update(person_paths(person, is_official=True))
     return paths
 
 

@@ -54,11 +54,10 @@ def _job_of_transaction(connection):
 
 def record(*, paths=(), objects=(), run_after: datetime.datetime | None = None) -> None:
     """Add `paths` and `objects` to this transaction's publish task (or a new one)."""
-    from django.conf import settings
     from django_tasks_db.models import DBTaskResult
 
     paths, objects = set(paths), set(objects)
-    if not (paths or objects) or not settings.PUBLISH_QUEUE:
+    if not (paths or objects) or not publishing():
         return
     connection = transaction.get_connection()
     if run_after is None:
@@ -138,8 +137,16 @@ def _objects(sender, instance) -> set[str]:
 # Raw saves count too: django-reversion restores a version with them.
 
 
+def publishing() -> bool:
+    """Whether changes queue publish tasks (off in `make demo`): else the pages of the
+    old state are not worth their queries."""
+    from django.conf import settings
+
+    return settings.PUBLISH_QUEUE
+
+
 def before_save(sender, instance, raw=False, **kwargs):
-    if instance.pk is None:
+    if instance.pk is None or not publishing():
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     if old is not None:
@@ -152,6 +159,8 @@ def after_save(sender, instance, raw=False, **kwargs):
 
 
 def before_delete(sender, instance, **kwargs):
+    if not publishing():
+        return
     record(paths=_old_paths(sender, instance), objects=_objects(sender, instance))
 
 
@@ -167,16 +176,18 @@ def officials_changed(sender, instance, action, pk_set=None, reverse=False, **kw
 
     from . import inventory
 
+    if not publishing():
+        return
     if action in ("pre_remove", "pre_clear"):
         if reverse:  # person.articles.remove(...)
             record(paths=inventory.person_related_paths(instance))
             return
-        people = Person.objects.filter(articles=instance)
+        people = Person.objects.officials().filter(articles=instance)
         if pk_set:
             people = people.filter(pk__in=pk_set)
         paths = set()
         for person in people:
-            paths |= set(inventory.person_paths(person))
+            paths |= set(inventory.person_paths(person, is_official=True))
         record(paths=paths, objects={_key(instance)})
     elif action in ("post_add", "post_remove", "post_clear"):
         if reverse:
