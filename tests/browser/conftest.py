@@ -104,3 +104,10 @@ def screenshot_dir() -> Path:
     """Screenshots land in the git-ignored var/screenshots/ for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def pytest_collection_modifyitems(items):
+    """Every browser test is slow: `make test-quick` leaves them out, CI runs them."""
+    for item in items:
+        if "/tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.slow)

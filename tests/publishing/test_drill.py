@@ -54,11 +54,14 @@ LOAD_SECONDS = 10
 READERS = 4
 SEARCH = "/search/?q=" + quote("巫溪")
 
-pytestmark = pytest.mark.skipif(
-    GUNICORN is None,
-    reason="gunicorn is not installed (it comes with the project's virtualenv: "
-    "make install)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        GUNICORN is None,
+        reason="gunicorn is not installed (it comes with the project's virtualenv: "
+        "make install)",
+    ),
+]
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.05):
