@@ -5,6 +5,7 @@ from csp.decorators import csp_update
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -361,16 +362,18 @@ class ArticleAdmin(
             raise PermissionDenied
         form = WorkflowForm(request.POST, user=request.user, article=article)
         if form.is_valid():
-            try:
-                check_not_stale(
-                    obj=article,
-                    seen=form.cleaned_data["seen_updated_at"],
-                    message=STALE_STEP_MESSAGE,
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(_messages(error)))
-            else:
-                self._act(request, article, form)
+            # One transaction: the row stays locked from the check to the step.
+            with transaction.atomic():
+                try:
+                    check_not_stale(
+                        obj=article,
+                        seen=form.cleaned_data["seen_updated_at"],
+                        message=STALE_STEP_MESSAGE,
+                    )
+                except ValidationError as error:
+                    messages.error(request, " ".join(_messages(error)))
+                else:
+                    self._act(request, article, form)
         else:
             for errors in form.errors.values():
                 messages.error(request, " ".join(errors))

@@ -201,6 +201,8 @@ class ArticlePhotoForm(forms.ModelForm):
 
     def save(self, commit=True):
         if self._photo is not None:
+            if self.user is not None:
+                self._photo.updated_by = self.user
             self._photo.save()
             self.instance.photo = self._photo
         return super().save(commit)

@@ -68,6 +68,10 @@ class PhotoAdmin(DiskFullAdminMixin, GuardedVersionAdmin):
         "alt_text", "is_sample", "width", "height", "seen_updated_at",
     ]  # fmt: skip
 
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="缩略图")
     def thumbnail(self, photo):
         if not photo.image:

@@ -2,6 +2,7 @@ import logging
 import uuid
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -54,6 +55,15 @@ class Photo(models.Model):
     )
     is_sample = models.BooleanField(
         "示例图片", default=False, help_text="演示用的占位图,不是真实新闻照片。"
+    )
+    # Named when someone else's save from an older page is refused.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)

@@ -1,6 +1,7 @@
 import datetime
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, Min, OuterRef, Q
@@ -138,6 +139,15 @@ class Person(models.Model):
         default=False,
         help_text="本县还有同名的人(群众或其他干部)时勾选:稿件正文里的这个姓名"
         "就不自动链接到本人页面。登记了两位同名领导时,不勾选也不链接。",
+    )
+    # Named when someone else's save from an older page is refused.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)

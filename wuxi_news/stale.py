@@ -3,11 +3,16 @@ page opened before someone else's save is refused, naming them (no silent overwr
 
 For every model editors change in the admin (articles, digests, photos, officials); the
 model needs `updated_at` (auto_now) and may have `updated_by`.
+
+The check locks the row until the transaction that saves ends (the admin's change view
+is one transaction): of two saves at the same instant, the second waits for the first
+to commit, then sees its `updated_at` and is refused. Without the lock both would pass
+the check and the later commit would silently undo the earlier one.
 """
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 
 from .staff import display_name
@@ -26,13 +31,34 @@ def check_not_stale(
     *, obj: models.Model, seen: str | None, message: str = STALE_MESSAGE
 ) -> None:
     """Refuse to act on `obj` from a page opened (`seen`: its `updated_at` then) before
-    someone else's save; a page that sent no marker is refused too."""
-    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    someone else's save; a page that sent no marker is refused too.
+
+    Must run in the transaction that then saves or acts: the row stays locked until it
+    ends (SQLite's writers are serialized from BEGIN IMMEDIATE instead)."""
+    model = type(obj)
+    using = router.db_for_write(model, instance=obj)
+    if not transaction.get_connection(using).in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "check_not_stale() must run in the transaction that saves: "
+            "outside one, the row lock it takes ends at once."
+        )
     has_author = any(f.name == "updated_by" for f in obj._meta.get_fields())
-    current = (rows.select_related("updated_by") if has_author else rows).first()
-    if current and current.updated_at.isoformat() != (seen or ""):
-        who = current.updated_by if has_author else None
-        when = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+    columns = ["updated_at", "updated_by"] if has_author else ["updated_at"]
+    # No join under FOR UPDATE (PostgreSQL refuses it on the nullable author): the
+    # author is looked up only when the save is refused.
+    current = (
+        model._default_manager.using(using)
+        .select_for_update()
+        .filter(pk=obj.pk)
+        .values_list(*columns)
+        .first()
+    )
+    if current and current[0].isoformat() != (seen or ""):
+        who = None
+        if has_author and current[1] is not None:
+            author_model = model._meta.get_field("updated_by").related_model
+            who = author_model._default_manager.filter(pk=current[1]).first()
+        when = timezone.localtime(current[0]).strftime("%Y-%m-%d %H:%M:%S")
         raise ValidationError(
             message.format(who=display_name(who) if who else "其他人", when=when),
             code="stale",
