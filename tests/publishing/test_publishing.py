@@ -160,8 +160,13 @@ def test_bake_command_reports_and_reconcile_repairs_drift(target, capsys):
     (target.live() / "index.html").write_bytes(b"tampered")
     (target.live() / "articles" / "99999").mkdir()
     (target.live() / "articles" / "99999" / "index.html").write_bytes(b"stale")
+    (target.live() / ".bake-k1ll3d").write_bytes(b"half a page")  # a killed write
     call_command("bake", "--reconcile")
-    assert "Drift: 3 (2 rewritten, 1 removed" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith(
+        "Drift: 4 (2 rewritten, 1 removed, 0 failed to render, "
+        "1 temporary files of killed writes removed)"
+    )
+    assert not (target.live() / ".bake-k1ll3d").exists()
     assert baked(target, article.get_absolute_url())
     call_command("bake", "--reconcile")
     assert "Drift: 0" in capsys.readouterr().out

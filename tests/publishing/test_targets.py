@@ -137,3 +137,50 @@ def test_repairing_a_target_never_removes_what_the_baker_did_not_write(target):
     assert worker.reconcile(target)["removed"] == 1
     assert target.read("photos/2024/a.jpg") == b"\xff\xd8photo"
     assert target.read("imports/page.txt") == b"old page"
+
+
+def test_reconcile_removes_the_temporary_files_of_a_killed_write(publish_root):
+    import os
+    import tempfile
+
+    make_article()
+    target = LocalTarget(publish_root)
+    worker.bake_all(target)
+    live = target.live()
+    left = []
+    for folder in (live, live / "articles"):
+        # What a baker killed between mkstemp and os.replace leaves behind.
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".bake-")
+        os.write(handle, b"<!DOCTYPE html><title>half")
+        os.close(handle)
+        left.append(name)
+
+    done = worker.reconcile(target)
+
+    assert done["temporary"] == 2
+    assert done["drift"] == 2
+    assert not any(os.path.exists(name) for name in left)
+    again = worker.reconcile(target)
+    assert (again["temporary"], again["drift"]) == (0, 0)
+
+
+def test_reconcile_aborts_the_unfinished_multipart_uploads_of_pages(bucket):
+    make_article()
+    target = configured_target()
+    worker.bake_all(target)
+    for key in ("articles/5/index.html", "photos/2024/big.jpg"):
+        upload = bucket.create_multipart_upload(Bucket=bucket.name, Key=key)
+        bucket.upload_part(
+            Bucket=bucket.name,
+            Key=key,
+            UploadId=upload["UploadId"],
+            PartNumber=1,
+            Body=b"x" * 1024,
+        )
+
+    done = worker.reconcile(target)
+
+    assert (done["temporary"], done["drift"]) == (1, 1)
+    unfinished = bucket.list_multipart_uploads(Bucket=bucket.name).get("Uploads", [])
+    assert [u["Key"] for u in unfinished] == ["photos/2024/big.jpg"]  # not a page
+    assert worker.reconcile(target)["drift"] == 0

@@ -3,10 +3,15 @@
 A local target keeps each full rebuild in `releases/<id>/` and serves the one the
 `current` symlink names; incremental bakes write into that release. Every write is a
 temporary file in the same directory, fsync'ed, then `os.replace`d over the old one, so
-a reader gets the old bytes or the new, never a torn page.
+a reader gets the old bytes or the new, never a torn page. A baker killed mid-write
+leaves its temporary file (`.bake-…`, mode 0600) behind: `remove_leftovers` deletes
+them, and `bake --reconcile` calls it.
 
 An S3 target writes objects (each PUT replaces an object whole) through django-storages,
-with the Content-Type and Cache-Control of the page.
+with the Content-Type and Cache-Control of the page. A page under boto3's multipart
+threshold (8 MB) is one PUT and leaves nothing behind; a larger one (a huge sitemap
+section) is a multipart upload, which a killed baker leaves incomplete: unseen by
+readers, but stored (and billed) until aborted. Those are its leftovers.
 """
 
 import datetime
@@ -21,10 +26,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.utils.module_loading import import_string
 
-from .files import NotPublishable
+from .files import NotPublishable, is_baked_file
 
 # How long browsers and a CDN may keep a baked page before asking again.
 PAGE_CACHE_CONTROL = "public, max-age=60"
+# The name of a write's temporary file, beside the page it replaces.
+TEMPORARY_PREFIX = ".bake-"
 
 
 class LocalTarget:
@@ -62,7 +69,7 @@ class LocalTarget:
         which `swap` syncs to disk as a whole before it goes live)."""
         path = self._path(file, base)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".bake-")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
@@ -96,8 +103,23 @@ class LocalTarget:
         base = base or self.live()
         for folder, _, names in os.walk(base):
             for name in names:
-                if not name.startswith(".bake-"):
+                if not name.startswith(TEMPORARY_PREFIX):
                     yield Path(folder, name).relative_to(base).as_posix()
+
+    def remove_leftovers(self) -> list[str]:
+        """Delete the temporary files of writes that never finished; their names.
+
+        Only a baker writes into the live release, under the baker's lock: whoever
+        holds it finds no write in progress, so every temporary file is an orphan.
+        """
+        live = self.live()
+        removed = []
+        for folder, _, names in os.walk(live):
+            for name in names:
+                if name.startswith(TEMPORARY_PREFIX):
+                    Path(folder, name).unlink(missing_ok=True)
+                    removed.append(Path(folder, name).relative_to(live).as_posix())
+        return sorted(removed)
 
     # Full rebuilds
 
@@ -163,6 +185,26 @@ class StorageTarget:
                 yield from walk(f"{prefix}{folder}/")
 
         yield from walk("")
+
+    def remove_leftovers(self) -> list[str]:
+        """Abort the incomplete multipart uploads of baked files; their keys.
+
+        As on a local target, the baker's lock means no upload of a page is under
+        way. Uploads of anything else (photos, under a prefix of their own) are left
+        alone. A storage without a bucket (not S3) has none.
+        """
+        bucket = getattr(self.storage, "bucket", None)
+        if bucket is None:
+            return []
+        location = getattr(self.storage, "location", "").strip("/")
+        prefix = f"{location}/" if location else ""
+        removed = []
+        for upload in bucket.multipart_uploads.filter(Prefix=prefix):
+            file = upload.key.removeprefix(prefix)
+            if is_baked_file(file):
+                upload.abort()
+                removed.append(file)
+        return sorted(removed)
 
 
 def configured_target():

@@ -377,6 +377,14 @@ def reconcile(target=None, *, paths=None) -> dict:
 
     target = target or configured_target()
     with baker_lock():
+        # First: on a full disk, what they hold is room for the pages.
+        leftovers = target.remove_leftovers()
+        if leftovers:
+            logger.warning(
+                "Removed %d temporary file(s) a killed baker left: %s",
+                len(leftovers),
+                ", ".join(leftovers[:5]),
+            )
         paths = paths if paths is not None else inventory.all_paths()
         expected = {file_for(p): p for p in paths}
         outcome = bake_paths(paths, target)
@@ -388,10 +396,14 @@ def reconcile(target=None, *, paths=None) -> dict:
     extra_paths = [_path_of(f) for f in extra]
     purge(outcome.changed + extra_paths)
     return {
-        "drift": len(outcome.written) + len(extra) + len(outcome.deleted),
+        "drift": len(outcome.written)
+        + len(extra)
+        + len(outcome.deleted)
+        + len(leftovers),
         "rewritten": len(outcome.written),
         "removed": len(extra) + len(outcome.deleted),
         "failed": len(outcome.failed),
+        "temporary": len(leftovers),
     }
 
 

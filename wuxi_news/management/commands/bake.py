@@ -34,7 +34,8 @@ class Command(BaseCommand):
                 done = worker.reconcile()
                 self.stdout.write(
                     f"Drift: {done['drift']} ({done['rewritten']} rewritten, "
-                    f"{done['removed']} removed, {done['failed']} failed to render)"
+                    f"{done['removed']} removed, {done['failed']} failed to render, "
+                    f"{done['temporary']} temporary files of killed writes removed)"
                 )
         except (worker.VerifyError, worker.BakeError) as error:
             raise CommandError(f"Nothing was changed: {error}") from error
