@@ -101,6 +101,28 @@ def test_an_admin_save_during_an_outage_is_a_503_and_writes_nothing(
     assert (article.headline, article.body) == ("原标题", "<p>原文。</p>")
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_signed_in_editor_gets_the_503_page_when_the_database_is_down(
+    client, database_down, method
+):
+    """The session cannot be loaded either: no middleware may ask for it again."""
+    article = make_article(status=Article.Status.DRAFT, headline="原标题")
+    client.force_login(make_user(roles=["编辑"]))
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    data = admin_form_data(client.get(url), headline="新标题")
+    database_down()
+    response = getattr(client, method)(url, data if method == "post" else None)
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    if method == "post":
+        # Says the change was not saved, and how to get the typing back.
+        assert "修改没有保存" in html and "后退" in html and "再提交一次" in html
+    else:
+        assert "暂时无法访问" in html
+
+
 def test_the_503_page_needs_no_database(django_assert_num_queries):
     user = make_user(roles=["编辑"])
     session = SessionStore()

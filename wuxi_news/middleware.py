@@ -13,6 +13,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import empty
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,11 @@ class StaffNoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Only a user the request already looked up: a response that never asked who
+        # is signed in cannot show anything personal, and asking now would load the
+        # session from a database that may be down (the 503 answered for it).
+        if user is None or getattr(user, "_wrapped", None) is empty:
+            return response
+        if user.is_authenticated:
             response.setdefault("Cache-Control", "private, no-store")
         return response
