@@ -12,9 +12,15 @@ with the Content-Type and Cache-Control of the page. A page under boto3's multip
 threshold (8 MB) is one PUT and leaves nothing behind; a larger one (a huge sitemap
 section) is a multipart upload, which a killed baker leaves incomplete: unseen by
 readers, but stored (and billed) until aborted. Those are its leftovers.
+
+A local write that finds the disk full (ENOSPC, or the site user's quota) raises
+`DiskFull`, naming the file and the space left: one line for the commands and the
+worker's log, where a traceback would tell nothing more.
 """
 
+import contextlib
 import datetime
+import errno
 import os
 import shutil
 import tempfile
@@ -32,6 +38,52 @@ from .files import NotPublishable, is_baked_file
 PAGE_CACHE_CONTROL = "public, max-age=60"
 # The name of a write's temporary file, beside the page it replaces.
 TEMPORARY_PREFIX = ".bake-"
+
+
+class DiskFull(OSError):
+    """No room left on the disk for `path`; `free` bytes remain."""
+
+    def __init__(self, path: Path, free: int):
+        super().__init__(errno.ENOSPC, "No space left on device", str(path))
+        self.path = path
+        self.free = free
+
+    def __str__(self) -> str:
+        return f"disk full: cannot write {self.path} ({format_size(self.free)} free)"
+
+
+def format_size(size: int) -> str:
+    """`0 B`, `512 B`, `1.5 KB`, `3.2 MB` (powers of 1024), as `df -h` would say."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def free_space(path: Path) -> int:
+    """Bytes the site user may still write on the file system of `path`."""
+    for folder in (path, *path.parents):
+        try:
+            stats = os.statvfs(folder)
+        except OSError:
+            continue
+        return stats.f_bavail * stats.f_frsize
+    return 0
+
+
+@contextlib.contextmanager
+def room_for(path: Path):
+    """Turn a full disk or quota met while writing `path` into `DiskFull`."""
+    try:
+        yield
+    except DiskFull:
+        raise
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise DiskFull(path, free_space(path)) from error
 
 
 class LocalTarget:
@@ -68,19 +120,22 @@ class LocalTarget:
         """Replace `file` in the live release (or in `base`, a release being built,
         which `swap` syncs to disk as a whole before it goes live)."""
         path = self._path(file, base)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-                out.flush()
-                if base is None:
-                    os.fsync(out.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with room_for(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                dir=path.parent, prefix=TEMPORARY_PREFIX
+            )
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(content)
+                    out.flush()
+                    if base is None:
+                        os.fsync(out.fileno())
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
 
     def delete(self, file: str) -> bool:
         path = self._path(file)
@@ -127,7 +182,8 @@ class LocalTarget:
         self.releases.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         release = self.releases / stamp
-        release.mkdir()
+        with room_for(release):
+            release.mkdir()
         return release
 
     def swap(self, release: Path) -> None:
@@ -137,8 +193,9 @@ class LocalTarget:
         os.sync()  # the release's files on disk before any reader is sent to them
         link = self.root / f".current-{os.getpid()}"
         link.unlink(missing_ok=True)
-        link.symlink_to(release.relative_to(self.root))
-        os.replace(link, self.current)
+        with room_for(link):
+            link.symlink_to(release.relative_to(self.root))
+            os.replace(link, self.current)
         keep = {release.resolve(), previous}
         for old in self.releases.iterdir():
             if old.is_dir() and old.resolve() not in keep:

@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from .files import MAINTENANCE, NOT_FOUND, NotPublishable, file_for, is_baked_file
 from .render import BakeError, render  # noqa: F401 (BakeError: for the commands)
-from .targets import LocalTarget, configured_target
+from .targets import DiskFull, LocalTarget, configured_target, room_for
 
 logger = logging.getLogger(__name__)
 
 ADVISORY_LOCK_KEY = 0x57584E57  # "WXNW": one number the bakers agree on
+# A batch that failed as a whole (a full disk, the database gone) is tried again then.
+RETRY_BATCH_AFTER = datetime.timedelta(seconds=30)
 
 
 class BakerBusy(RuntimeError):
@@ -73,7 +75,9 @@ def _acquire(wait: bool):
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
         return
     path = settings.PUBLISH_LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with room_for(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
     with open(path, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -227,7 +231,15 @@ def _bake_due(worker_id, target) -> tuple[int, Outcome]:
         try:
             outcome = bake_changes(paths, objects, target)
         except Exception as error:
-            logger.exception("Publish batch failed; its tasks are retried")
+            if isinstance(error, DiskFull):
+                # One line a retry: the traceback would say nothing more.
+                logger.error(
+                    "Publish batch not baked, tried again in %d s: %s",
+                    RETRY_BATCH_AFTER.total_seconds(),
+                    error,
+                )
+            else:
+                logger.exception("Publish batch failed; its tasks are retried")
             for result in claimed:
                 result.set_failed(error)
             _retry_later(claimed)
@@ -259,7 +271,7 @@ def _retry_later(claimed) -> None:
         record(
             paths=paths,
             objects=objects,
-            run_after=timezone.now() + datetime.timedelta(seconds=30),
+            run_after=timezone.now() + RETRY_BATCH_AFTER,
         )
 
 
@@ -295,6 +307,10 @@ def run(*, interval: float = 0.5, once: bool = False, stdout=None) -> None:
         try:
             done, outcome = drain_once(worker_id)
             failing_since = None
+        except DiskFull:
+            # Said by the batch already, one line each time it is tried.
+            done, outcome = 0, Outcome()
+            time.sleep(max(interval, 2))
         except Exception as error:
             # The database unreachable, say: said once a minute, tried again and again.
             if failing_since is None or time.monotonic() - failing_since > 60:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from wuxi_news.publishing import worker
+from wuxi_news.publishing.targets import DiskFull, format_size
 
 
 class Command(BaseCommand):
@@ -39,3 +40,10 @@ class Command(BaseCommand):
                 )
         except (worker.VerifyError, worker.BakeError) as error:
             raise CommandError(f"Nothing was changed: {error}") from error
+        except DiskFull as error:
+            # One line: what is full and how much is left, not a traceback.
+            kept = "线上网站没有改动" if everything else "这一页保持原样"
+            raise CommandError(
+                f"磁盘已满:无法写入 {error.path}(剩余 {format_size(error.free)})。"
+                f"{kept};腾出空间后重新运行。"
+            ) from error
