@@ -255,6 +255,10 @@ AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"  # tells the editor why, in Chinese
 # request from these proxies (wuxi_news.staff.client_ip).
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "127.0.0.1,::1")
 AXES_CLIENT_IP_CALLABLE = "wuxi_news.staff.client_ip"
+# Editors sign in through the admin, the only login page, and land on its workbench:
+# also when `?next=` names another site (Django's default, /accounts/profile/, is a 404).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
