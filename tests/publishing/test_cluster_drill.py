@@ -1,0 +1,247 @@
+"""The README's "More than one machine", drilled on one: tests/publishing/cluster.py.
+
+A PostgreSQL database of the drill's own (created, migrated, seeded with `seed_demo`
+and generated articles, dropped at the end), moto's S3 server with the pages and the
+uploads buckets, two web nodes (gunicorn on 127.0.0.2 and 127.0.0.3), a front nginx in
+the CDN/load balancer role (pages from the bucket, the rest to the nodes) and
+`publishworker` baking into the bucket. Everything goes through subprocesses, HTTP and
+SQL: the test process never touches the drill's database through Django.
+
+1. A web node is killed (SIGKILL to its gunicorn's process group) while readers read
+   baked and rendered pages and editors save through the admin: no reader sees an
+   error, every save answered as saved is in the database, every other save got an
+   answer saying it was not saved.
+2. A second `publishworker` waits for the first's lock: it bakes nothing.
+3. The worker baking a batch is killed half-way: the other takes the batch over, and
+   `bake --reconcile` then finds the bucket as a fresh render would make it (Drift 0).
+
+The figures (requests, errors, latency around the kill, saves, takeover time, time to
+Drift 0) are printed: run with `-s`, or `python bench/cluster_drill.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from urllib.parse import quote
+
+import pytest
+
+from tests.publishing.cluster import (
+    Editor,
+    Expected,
+    Load,
+    is_postgres,
+    missing_tools,
+    percentile,
+    running_cluster,
+    wait_for,
+)
+from wuxi_news.publishing.files import file_for
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+COLUMN = "wxyw"  # 巫溪要闻, the column seed_demo creates
+GENERATED = 30  # published articles besides the demo's: a column of several pages
+EDITORS = 3
+READERS = 4
+LOAD_SECONDS = 10
+KILL_AT = 3  # seconds into the load
+SEARCH = "/search/?q=" + quote("演练稿件")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not is_postgres(DATABASE_URL),
+        reason="the cluster drill needs PostgreSQL (its advisory lock, sessions shared "
+        "by the web nodes): set DATABASE_URL=postgres://…",
+    ),
+    pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or ""),
+]
+
+SETUP = """
+import datetime, json
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from articles.models import Article, Column
+from digests.models import WeeklyDigest
+from people.models import Person
+
+column = Column.objects.get(slug=%(column)r)
+now = timezone.now()
+Article.objects.bulk_create(
+    Article(
+        headline=f"演练稿件{n}",
+        column=column,
+        news_on=(now - datetime.timedelta(days=1 + n // 3)).date(),
+        published_at=now - datetime.timedelta(days=1 + n // 3, minutes=n),
+        status="published",
+        body=f"<p>演练稿件{n}的正文。</p>",
+    )
+    for n in range(%(generated)d)
+)
+# What seed_demo queued is all in the first full rebuild.
+DBTaskResult.objects.filter(queue_name="publish").delete()
+User = get_user_model()
+editors = []
+for n in range(1, %(editors)d + 1):
+    username, password = f"drill-editor-{n}", f"drill-password-{n}-not-secret"
+    User.objects.create_superuser(username=username, password=password, email="")
+    # The oldest generated articles: their pages are none of those the readers read.
+    article = Article.objects.get(headline=f"演练稿件{%(generated)d - n}")
+    editors.append([username, password, article.pk])
+digest = WeeklyDigest.objects.get()
+lead = digest.items.get(is_lead=True).article
+official = Person.objects.officials().filter(articles=lead).first()
+print(json.dumps({
+    "digest": digest.get_absolute_url(),
+    "lead": lead.get_absolute_url(),
+    "official": official.get_absolute_url(),
+    "article": Article.objects.get(headline="演练稿件1").get_absolute_url(),
+    "editors": editors,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cluster")
+    started = time.monotonic()
+    with running_cluster(folder, DATABASE_URL) as cluster:
+        cluster.manage("migrate", "--noinput")
+        assert "参考页面" in cluster.manage("seed_demo")
+        cluster.urls = cluster.shell(
+            SETUP % {"column": COLUMN, "generated": GENERATED, "editors": EDITORS}
+        )
+        baked = cluster.manage("bake", "--all")
+        match = re.match(r"Baked (\d+) pages in ([\d.]+) s", baked)
+        assert match, baked
+        cluster.pages = int(match[1])
+        cluster.bake_seconds = float(match[2])
+        for n in range(len(cluster.nodes)):
+            cluster.start_node(n)
+        cluster.first_worker = cluster.start_worker()
+        for n in range(len(cluster.nodes)):
+            cluster.wait_node(n)
+        cluster.enqueue_probe()
+        wait_for(cluster.first_worker.batches, 30, "the publish worker's first batch")
+        print(
+            f"\ncluster up in {time.monotonic() - started:.1f} s: {cluster.pages} pages "
+            f"baked into the bucket in {cluster.bake_seconds:.1f} s"
+        )
+        yield cluster
+
+
+def test_a_web_node_killed_under_load_costs_no_page_and_no_save(cluster):
+    urls = cluster.urls
+    baked = ["/", f"/column/{COLUMN}/", urls["lead"], urls["digest"], urls["official"]]
+    # Not the feed nor the sitemap: the editors' saves change those.
+    baked += ["/robots.txt", "/404.html"]
+    expected = {}
+    for path in baked:
+        body = cluster.object(file_for(path))
+        assert body, f"{path} is not in the bucket"
+        status, headers, served = cluster.get(path)
+        assert (status, served) == (200, body), path
+        assert headers["Cache-Control"] == "public, max-age=60", path
+        expected[path] = Expected(200, body=body)
+    # What the web nodes render: a search, a page parameter, a missing object.
+    rendered = {
+        SEARCH: (200, "演练稿件"),
+        f"/column/{COLUMN}/?q=" + quote("演练稿件1"): (200, "演练稿件1"),
+        "/articles/99999999/": (404, "页面不存在"),
+    }
+    for path, (status, marker) in rendered.items():
+        first, second = cluster.get(path), cluster.get(path)
+        assert first[0] == second[0] == status, (path, first[:2])
+        assert "X-Amz-Request-Id" not in first[1]
+        # The same bytes from either node, or the marker at least.
+        same = first[2] == second[2]
+        expected[path] = Expected(
+            status,
+            body=first[2] if same else None,
+            marker=None if same else marker.encode(),
+        )
+        assert marker.encode() in first[2], path
+
+    editors = [
+        Editor(cluster.base_url, username, password, pk)
+        for username, password, pk in urls["editors"]
+    ]
+    for editor in editors:
+        editor.login()
+    victim = 0
+    served_before = cluster.front_log().count(cluster.node_address(victim))
+    assert served_before > 0, "the node to be killed served nothing before"
+    load = Load(cluster.base_url, expected, editors, readers=READERS)
+    load.run(LOAD_SECONDS, lambda: cluster.kill_node(victim), KILL_AT)
+    killed_at = load.event_at
+    assert killed_at is not None and cluster.nodes[victim].poll() is not None
+
+    # Readers: every answer as expected, before, during and after the kill.
+    wrong = load.wrong()
+    requests = len(load.readings)
+    assert wrong == [], f"{len(wrong)} wrong answers of {requests}, e.g. {wrong[:5]}"
+    for path in baked:  # (what they were expected to read stayed as it was)
+        assert cluster.object(file_for(path)) == expected[path].body, path
+    assert requests >= 100, f"only {requests} requests in {LOAD_SECONDS} s"
+    assert len(load.latencies(after=killed_at)) >= 50, "too few reads after the kill"
+
+    # Editors: what was answered as saved is saved; nothing else claimed success.
+    saves = load.saves()
+    by_outcome: dict[str, list] = {}
+    for save in saves:
+        by_outcome.setdefault(save.outcome, []).append(save)
+    assert "unclear" not in by_outcome, by_outcome["unclear"][:5]
+    assert not [s for s in saves if s.outcome == "refused"], [
+        (s.token, s.detail) for s in saves if s.outcome == "refused"
+    ]
+    bodies = {
+        username: cluster.sql("SELECT body FROM articles_article WHERE id = %s", [pk])[
+            0
+        ][0]
+        for username, _, pk in urls["editors"]
+    }
+    confirmed = by_outcome.get("saved", [])
+    lost = [
+        save.token
+        for editor in editors
+        for save in editor.saves
+        if save.outcome == "saved" and save.token not in bodies[editor.username]
+    ]
+    failed = [s for s in saves if s.outcome not in ("saved", "not opened")]
+    saved_anyway = [
+        save.token
+        for editor in editors
+        for save in editor.saves
+        if save.outcome not in ("saved", "not opened")
+        and save.token in bodies[editor.username]
+    ]
+    assert lost == [], f"saves answered as saved but not in the database: {lost}"
+    after_kill = [s for s in confirmed if s.at > killed_at]
+    assert len(after_kill) >= EDITORS, "the editors saved too little after the kill"
+    assert len([s for s in confirmed if s.at < killed_at]) >= 1
+
+    # The survivor served the rest; the killed node answered nothing after its kill.
+    log = cluster.front_log()
+    assert log.count(cluster.node_address(1)) > 0
+
+    around = load.latencies(after=killed_at - 0.5, until=killed_at + 2)
+    every = load.latencies()
+    print(
+        f"\nnode kill: {requests} requests in {LOAD_SECONDS} s by {READERS} readers, "
+        f"{len(wrong)} errors; latency p50 {percentile(every, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(every, 0.95) * 1000:.0f} ms; in the 2.5 s around the kill "
+        f"({len(around)} requests) p50 {percentile(around, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(around, 0.95) * 1000:.0f} ms"
+    )
+    print(
+        f"saves: {len(saves)} made by {EDITORS} editors, {len(confirmed)} confirmed "
+        f"({len(after_kill)} after the kill), {len(failed)} answered as not saved "
+        f"({', '.join(f'{k} {len(v)}' for k, v in by_outcome.items() if k != 'saved')}"
+        f"; {len(saved_anyway)} of them in the database all the same), "
+        f"{len(lost)} lost"
+    )
+    cluster.start_node(victim)
+    cluster.wait_node(victim)
