@@ -4,10 +4,11 @@ path (`page/2/`), non-HTML URLs end in their extension (wuxi_news/publishing/fil
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 from django.views.static import serve
 
 from wuxi_news.feeds import ColumnFeed
+from wuxi_news.publishing.files import REFUSED
 from wuxi_news.sitemaps import sitemap_index, sitemap_section
 from wuxi_news.views import (
     ColumnView,
@@ -54,6 +55,15 @@ urlpatterns = [
     # while the application is down.
     path("404.html", NotFoundView.as_view(), name="not_found_page"),
     path("maintenance.html", MaintenanceView.as_view(), name="maintenance_page"),
+    # ... and what nginx answers when it refuses a request itself (400, 413, 414, 431).
+    *(
+        path(
+            file,
+            TemplateView.as_view(template_name=f"refused/{status}.html"),
+            name=f"refused_{status}_page",
+        )
+        for status, file in REFUSED.items()
+    ),
 ]
 
 if settings.DEBUG:

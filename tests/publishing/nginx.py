@@ -1,9 +1,10 @@
 """A real nginx for tests and benchmarks, with the configuration of `nginx_config`.
 
-    from tests.publishing.nginx import running_nginx, request
+    from tests.publishing.nginx import raw_request, request, running_nginx
 
     with running_nginx(tmp_path, root, upstream_port) as (base_url, port):
         status, headers, body = request(base_url, "/articles/5/")
+        status, headers, body = raw_request(base_url, "GET /巫溪 HTTP/1.1\r\n…".encode())
 
 `root` is the folder nginx serves (normally a `current` symlink to a release);
 `upstream_port` the port of Django (gunicorn, `runserver`, or a fake) on 127.0.0.1.
@@ -81,6 +82,19 @@ def request(
         return response.status, response.headers, response.read()
     finally:
         connection.close()
+
+
+def raw_request(
+    base_url: str, data: bytes, *, timeout: float = 10
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """Send `data` as it is (a request no HTTP client would write: raw UTF-8 in its
+    request line, a URL or header over 8 KB) and read the answer."""
+    host, _, port = base_url.removeprefix("http://").partition(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(data)
+        response = http.client.HTTPResponse(sock, method="GET")
+        response.begin()
+        return response.status, response.headers, response.read()
 
 
 def _answers(port: int) -> bool:

@@ -11,22 +11,33 @@ from __future__ import annotations
 import io
 import os
 import shlex
+import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.publishing.nginx import nginx_binary, request, running_nginx
+from tests.publishing.nginx import (
+    free_port,
+    nginx_binary,
+    raw_request,
+    request,
+    running_nginx,
+)
 from wuxi_news.publishing import files
 from wuxi_news.publishing.nginx import (
     NO_MAINTENANCE_TEXT,
+    REFUSED_TEXT,
     RETRY_AFTER_SECONDS,
     nginx_config,
     security_headers,
+    upload_limit_bytes,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +55,10 @@ RELEASE = {
     "robots.txt": "User-agent: * {release}",
     "404.html": "<p>没有这个页面 {release}</p>",
     "maintenance.html": "<p>网站维护中 {release}</p>",
+    "400.html": "<p>请求有误 {release}</p>",
+    "413.html": "<p>提交的内容太大 {release}</p>",
+    "414.html": "<p>网址太长 {release}</p>",
+    "431.html": "<p>请求头太大 {release}</p>",
     ".hidden": "hidden {release}",
 }
 
@@ -141,7 +156,11 @@ def publish_root(tmp_path):
     root = tmp_path / "site"
     write_release(root / "releases" / "a", "release-a")
     write_release(root / "releases" / "b", "release-b")
-    write_release(root / "releases" / "c", "release-c", without={files.MAINTENANCE})
+    write_release(
+        root / "releases" / "c",
+        "release-c",
+        without={files.MAINTENANCE, files.NOT_FOUND, *files.REFUSED.values()},
+    )
     (root / "current").symlink_to(Path("releases") / "a")
     (root / "secret.txt").write_bytes(SECRET)
     (tmp_path / "secret.txt").write_bytes(SECRET)
@@ -458,6 +477,84 @@ def test_static_files_and_uploaded_photos(nginx, upstream):
     assert upstream.requests == []
 
 
+# What nginx refuses itself: the release's Chinese page, with the status.
+
+RAW_UTF8 = "GET /巫溪 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+LONG_URL = (
+    b"GET /column/wxyw/?q=" + b"%E5%B7%AB" * 1000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+)
+BIG_COOKIE = b"GET / HTTP/1.1\r\nHost: x\r\nCookie: a=" + b"x" * 9000 + b"\r\n\r\n"
+
+
+def released(publish_root, file: str) -> bytes:
+    return (publish_root / "current" / file).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "file"),
+    [
+        (RAW_UTF8, 400, "400.html"),
+        ("GET /column/wxyw/?q=巫溪 HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 400, "400.html"),
+        (b"GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "400.html"),
+        (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "400.html"),
+        (LONG_URL, 414, "414.html"),
+        (BIG_COOKIE, 431, "431.html"),
+        (b"POST /column/wxyw/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n",
+         413, "413.html"),
+        (b"POST /admin/digests/import/ HTTP/1.1\r\nHost: x\r\nContent-Length: "
+         + str(upload_limit_bytes() + 1024**2).encode() + b"\r\n\r\n", 413, "413.html"),
+    ],
+    ids=["raw-utf8-path", "raw-utf8-query", "space", "bad-host", "url-over-8k",
+         "header-over-8k", "body-over-1m", "upload-over-the-limit"],
+)  # fmt: skip
+def test_what_nginx_refuses_gets_the_release_s_chinese_page(
+    nginx, publish_root, upstream, data, status, file
+):
+    answer, headers, body = raw_request(nginx, data)
+
+    assert answer == status
+    assert body == released(publish_root, file)
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store"
+    assert upstream.requests == []  # never passed on to Django
+
+
+def test_a_raw_utf8_query_for_a_baked_page_still_gets_the_page(nginx, publish_root):
+    # Only Django (gunicorn) cannot take it; a file can be served all the same.
+    data = "GET /articles/5/?from=微信 HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    status, _, body = raw_request(nginx, data)
+    assert (status, body) == (200, released(publish_root, "articles/5/index.html"))
+
+
+def test_a_missing_static_file_or_photo_gets_the_release_s_404_page(
+    nginx, publish_root, upstream
+):
+    for path in ("/static/missing.css", "/static/css/", "/uploads/nothing.jpg"):
+        status, _, body = get(nginx, path)
+        assert (status, body) == (404, released(publish_root, "404.html")), path
+    assert upstream.requests == []
+
+
+def test_a_page_of_what_nginx_refuses_is_itself_when_asked_for(nginx, publish_root):
+    for file in files.REFUSED.values():
+        status, _, body = get(nginx, f"/{file}")
+        assert (status, body) == (200, released(publish_root, file)), file
+
+
+def test_a_release_without_those_pages_still_answers_in_chinese(
+    nginx, publish_root, upstream
+):
+    swap_current(publish_root, "c")  # baked before there were such pages
+    for data, status in ((RAW_UTF8, 400), (LONG_URL, 414), (BIG_COOKIE, 431)):
+        answer, headers, body = raw_request(nginx, data)
+        assert answer == status
+        assert body.decode() == REFUSED_TEXT[status] + "\n"
+        assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    status, _, body = get(nginx, "/static/missing.css")
+    assert (status, body.decode()) == (404, REFUSED_TEXT[404] + "\n")
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -584,3 +681,73 @@ def test_deploy_nginx_conf_is_what_the_command_generates(tmp_path):
         "DJANGO_SECRET_KEY=unused DJANGO_SECURE=1 python manage.py nginx_conf "
         f"{PRODUCTION_ARGUMENTS} > deploy/nginx.conf"
     )
+
+
+# gunicorn as deployed (deploy/systemd), behind nginx.
+
+GUNICORN_UNIT = ROOT / "deploy" / "systemd" / "wuxi-news-gunicorn.service"
+WSGI_APP = """
+def application(environ, start_response):
+    body = ("app:" + environ["RAW_URI"]).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+def deployed_gunicorn_limits() -> list[str]:
+    """The `--limit-request-*` options of the unit's ExecStart."""
+    text = GUNICORN_UNIT.read_text().replace("\\\n", " ")
+    start = next(line for line in text.splitlines() if line.startswith("ExecStart="))
+    words = shlex.split(start)
+    limits = []
+    for n, word in enumerate(words):
+        if word.startswith("--limit-request"):
+            limits += [word] if "=" in word else [word, words[n + 1]]
+    return limits
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """gunicorn with the deployed unit's request limits, serving a WSGI app that
+    answers `app:<the request's URI>`; yields its port."""
+    binary = Path(sys.executable).parent / "gunicorn"
+    if not binary.exists():
+        pytest.skip("gunicorn is not installed in this virtualenv (make install)")
+    (tmp_path / "tinyapp.py").write_text(WSGI_APP)
+    port = free_port()
+    process = subprocess.Popen(
+        [str(binary), "--chdir", str(tmp_path), "tinyapp", "--workers", "1"]
+        + ["--bind", f"127.0.0.1:{port}", *deployed_gunicorn_limits()],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def test_deployed_gunicorn_takes_every_url_nginx_passes_on(
+    tmp_path, publish_root, gunicorn, static_and_uploads
+):
+    search = "/search/?q=" + "%E5%B7%AB" * 800  # 7 KB: over gunicorn's default 4094
+    with running_nginx(tmp_path, publish_root / "current", gunicorn) as (url, _):
+        status, _, body = get(url, search)
+        assert (status, body) == (200, f"app:{search}".encode())
+        # What gunicorn would refuse in English, nginx refuses in Chinese.
+        status, _, body = raw_request(url, RAW_UTF8)
+        assert (status, body) == (400, released(publish_root, "400.html"))

@@ -597,3 +597,17 @@ def test_a_page_unpublished_during_a_full_rebuild_is_left_out(target, monkeypatc
     assert baked(target, article.get_absolute_url())
     assert baked(target, gone.get_absolute_url()) is None
     assert done["pages"] == len(list(target.files()))
+
+
+def test_the_pages_of_what_nginx_refuses_are_chinese_pages_of_the_site(client):
+    for status, words in {
+        400: "请求有误",
+        413: "太大",
+        414: "网址太长",
+        431: "Cookie",
+    }.items():
+        response = client.get("/" + files.REFUSED[status])
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        page = response.content.decode()
+        assert words in page and 'lang="zh-CN"' in page, status

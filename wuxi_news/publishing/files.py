@@ -10,6 +10,10 @@ from pathlib import PurePosixPath
 INDEX = "index.html"
 NOT_FOUND = "404.html"
 MAINTENANCE = "maintenance.html"
+# What nginx answers, with the status, when it refuses a request before Django could
+# (a malformed request line, a URL, a header or a body too large): a page each, baked
+# beside 404.html from templates/refused/.
+REFUSED = {400: "400.html", 413: "413.html", 414: "414.html", 431: "431.html"}
 
 # By the end of the file name, the longest match first.
 CONTENT_TYPES = {

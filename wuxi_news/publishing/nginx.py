@@ -19,6 +19,12 @@ A request for a public URL is answered, in this order:
    parameters only, bypassed for signed-in staff (a `sessionid` cookie);
 3. when Django cannot be reached, by `maintenance.html` of the release, as a 503.
 
+What nginx refuses itself — a malformed request line (400), a URL over 8 KB (414), a
+header line over 8 KB (431; nginx's own code is 494), a body over the limit (413), and
+for Django a request line gunicorn would refuse in English (a raw, unencoded `/巫溪`) —
+gets the release's Chinese page for it (`files.REFUSED`) with that status, as a missing
+file under `/static/` or `/uploads/` gets its 404.html.
+
 `/admin/`, `/prefs/` and `/search/` always go to Django, never cached; `/static/` and
 `/uploads/` (photos only) are files of `STATIC_ROOT` and `MEDIA_ROOT`.
 """
@@ -60,6 +66,19 @@ NO_MAINTENANCE_TEXT = "网站正在维护,请稍后再来。"
 # the header on (it would make every request look local).
 REFRESH_FROM = ("127.0.0.1/32", "::1/128")
 REFRESH_HEADER = "X-Publish-Refresh"
+# Shown when the release has no page for what nginx refused (a release baked before
+# it had them, or a web node serving an empty folder).
+REFUSED_TEXT = {
+    400: "请求有误,网站无法处理。",
+    404: "页面不存在。",
+    413: "提交的内容太大,没有保存。",
+    414: "网址太长,网站无法处理。",
+    431: "浏览器发来的 Cookie 太大,请清除本网站的 Cookie 后再试。",
+}
+# The longest request line or header line nginx takes (its default): longer is a 414
+# or a 431. gunicorn (deploy/systemd) is started with `--limit-request-line 8190`, so
+# that it takes every line nginx passes on (8 KB with the line's CRLF).
+HEADER_LINE_LIMIT = "8k"
 
 # `/static/`: what collectstatic gathers (the site, the admin, CKEditor).
 STATIC_TYPES = {
@@ -363,6 +382,7 @@ def nginx_config(
             "tcp_nopush on;",
             "server_tokens off;",
             "keepalive_timeout 30s;",
+            f"large_client_header_buffers 4 {HEADER_LINE_LIMIT};",
             "# ETag and Last-Modified of baked files are nginx's own (size and time).",
             "etag on;",
             "# `current` is a symlink to the live release, and a release may link to",
@@ -407,6 +427,13 @@ def nginx_config(
                 "# A name written with %-escapes (`mont%68`): Django decodes it, nginx not.",
                 '"~(^|&)[^=&]*%" 1;',
             )
+        w(
+            "# gunicorn refuses a request line holding a byte outside printable ASCII (a",
+            "# raw UTF-8 `/巫溪`, which nginx takes) with an English 400: nginx refuses it",
+            "# first, with the Chinese one, wherever it would pass it on.",
+        )
+        with w.block("map $request_uri $unsendable_uri"):
+            w("default 0;", '"~[^\\x21-\\x7e]" 1;')
         with w.block("map $request_method $django_method"):
             w("default 1;", "GET 0;", "HEAD 0;")
         w(
@@ -473,6 +500,16 @@ def nginx_config(
                 "error_page 502 503 504 =503 /maintenance.html;",
                 "# ... also for a request already sent to @django by the 418.",
                 "recursive_error_pages on;",
+                "# What nginx refuses itself, before Django sees it: the release's page",
+                "# for it (files.REFUSED), with the status. 494 is nginx's own code for",
+                "# a header line too large (it would send a 400): a 431 to the reader.",
+                *(
+                    f"error_page {494 if status == 431 else status}"
+                    f"{' =431' if status == 431 else ''} /{file};"
+                    for status, file in files.REFUSED.items()
+                ),
+                "# A file missing under /static/ or /uploads/, or a folder there.",
+                f"error_page 403 404 =404 /{files.NOT_FOUND};",
                 "",
             )
 
@@ -525,9 +562,32 @@ def nginx_config(
                     f"add_header Retry-After {RETRY_AFTER_SECONDS} always;",
                     f'return 503 "{NO_MAINTENANCE_TEXT}\\n";',
                 )
+            w(
+                "# The pages of what nginx refuses; a line of Chinese where the release",
+                "# has none. Asked for by name, a page is itself (a 200).",
+            )
+            for status, file in sorted({**files.REFUSED, 404: files.NOT_FOUND}.items()):
+                with w.block(f"location = /{file}"):
+                    w(
+                        f"charset {charset};",
+                        'add_header Cache-Control "no-store" always;',
+                    )
+                    for name, value in headers.items():
+                        w(f"add_header {name} {_quoted(value)} always;")
+                    w(f"try_files /{file} @refused_{status};")
+                with w.block(f"location @refused_{status}"):
+                    w(
+                        "types { }",
+                        "default_type text/plain;",
+                        f"charset {charset};",
+                        'add_header Cache-Control "no-store" always;',
+                        f'return {status} "{REFUSED_TEXT[status]}\\n";',
+                    )
             w("")
 
             def proxied() -> None:
+                with w.block("if ($unsendable_uri)"):
+                    w("return 400;")
                 w(
                     "proxy_pass http://django;",
                     # With its port: Django checks a form's Origin against it.
