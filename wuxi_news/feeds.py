@@ -5,8 +5,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 
-from articles.models import Article, Column
+from articles.models import Article
 from digests.models import WeeklyDigest
+
+from .columns import public_columns
 
 
 class StableRssFeed(Rss201rev2Feed):
@@ -26,7 +28,7 @@ class ColumnFeed(Feed):
     limit = 30
 
     def get_object(self, request, slug):
-        return get_object_or_404(Column, slug=slug)
+        return get_object_or_404(public_columns(), slug=slug)
 
     def title(self, column):
         return column.name

@@ -14,9 +14,11 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Column
+from articles.models import Article
 from digests.models import WeeklyDigest
 from people.models import Person
+
+from .columns import public_columns
 
 CONTENT_TYPE = "application/xml; charset=utf-8"
 
@@ -25,7 +27,7 @@ class ColumnSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return Column.objects.order_by("rank", "pk").only("slug")
+        return public_columns().order_by("rank", "pk").only("slug")
 
 
 class ArticleSitemap(Sitemap):

@@ -22,6 +22,7 @@ from articles.models import Article, ArticlePhoto, Column
 from digests.models import Brief, DigestItem, WeeklyDigest
 from people.models import Person
 
+from .columns import public_columns
 from .context_processors import FONT_SIZES
 from .filters import (
     MIN_QUERY_LENGTH,
@@ -54,7 +55,7 @@ class HomeView(TemplateView):
             by_column.setdefault(article.column_id, []).append(article)
         context["columns"] = [
             (column, by_column.get(column.pk, []))
-            for column in Column.objects.all()
+            for column in public_columns()
             if column.parent_id is None or column.pk in by_column
         ]
         digest = WeeklyDigest.objects.published().newest_first().first()
@@ -102,7 +103,7 @@ class SiteMapView(ListView):
     context_object_name = "columns"
 
     def get_queryset(self):
-        return Column.objects.select_related("parent")
+        return public_columns().select_related("parent")
 
 
 class PersonDetailView(DetailView):
@@ -311,12 +312,12 @@ class ColumnView(ListView):
         filtered = any(request.GET.get(name) for name in self.filter_parameters)
         number = None if filtered else path_page_redirect(kwargs, request.GET)
         if number is not None:
-            column = get_object_or_404(Column, slug=kwargs["slug"])
+            column = get_object_or_404(public_columns(), slug=kwargs["slug"])
             return HttpResponsePermanentRedirect(column.page_url(number))
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        self.column = get_object_or_404(Column, slug=self.kwargs["slug"])
+        self.column = get_object_or_404(public_columns(), slug=self.kwargs["slug"])
         self.article_filter = ArticleFilter(
             self.request.GET,
             queryset=Article.objects.published().in_column(self.column),

@@ -15,6 +15,7 @@ from articles.models import Article, ArticlePhoto, Column
 from digests.models import WeeklyDigest
 from people.models import Person
 
+from ..columns import public_columns
 from ..sitemaps import section_paths
 
 # Page sizes of the paged lists (the views' paginate_by).
@@ -31,15 +32,20 @@ def page_count(items: int, size: int) -> int:
 
 
 def column_paths(column: Column) -> list[str]:
-    """Every page of the column's listing, and its feed."""
+    """Every page of the column's listing, and its feed (none while it is empty: see
+    `public_columns`); with the site map's, while it holds at most one item (its first
+    published or its last unpublished, the column appears or goes)."""
     items = (
         Article.objects.published().in_column(column).count()
         + WeeklyDigest.objects.published().in_column(column).count()
     )
+    listed = [reverse("site_map"), *section_paths("columns")] if items <= 1 else []
+    if not items:
+        return listed
     pages = [
         column.page_url(n) for n in range(1, page_count(items, COLUMN_PAGE_SIZE) + 1)
     ]
-    return [*pages, reverse("feed", kwargs={"slug": column.slug})]
+    return [*pages, reverse("feed", kwargs={"slug": column.slug}), *listed]
 
 
 def person_paths(person: Person, *, is_official: bool | None = None) -> list[str]:
@@ -118,7 +124,7 @@ def photo_paths(photo_id: int) -> set[str]:
 def all_paths() -> list[str]:
     """Every public URL of the published state, each once."""
     paths = [*site_paths(), *section_paths(), *FIXED]
-    for column in Column.objects.order_by("rank", "pk"):
+    for column in public_columns().order_by("rank", "pk"):
         paths.extend(column_paths(column))
     paths.extend(
         reverse("articles:detail", kwargs={"pk": pk})
