@@ -138,6 +138,7 @@ class ArticlePhotoForm(forms.ModelForm):
                     name, value.pk if name == "photographer" and value else value
                 )
         self._photo = None
+        self._photo_changed = False
 
     def clean(self):
         cleaned_data = super().clean()
@@ -154,7 +155,12 @@ class ArticlePhotoForm(forms.ModelForm):
                 if not cleaned_data.get(name):
                     cleaned_data[name] = getattr(existing, name)
         credit_from_photographer(cleaned_data)
-        if existing is not None and self._changes_photo(existing, cleaned_data):
+        # A placement moved or kept never writes its photo: an unchanged photo saved
+        # again would put back a caption the library changed meanwhile.
+        self._photo_changed = existing is None or self._changes_photo(
+            existing, cleaned_data
+        )
+        if existing is not None and self._photo_changed:
             self._check_photo_may_change(existing)
             if existing.pk == self.instance.photo_id:
                 # The photo library (or another article) may have changed the photo
@@ -201,9 +207,10 @@ class ArticlePhotoForm(forms.ModelForm):
 
     def save(self, commit=True):
         if self._photo is not None:
-            if self.user is not None:
-                self._photo.updated_by = self.user
-            self._photo.save()
+            if self._photo_changed:
+                if self.user is not None:
+                    self._photo.updated_by = self.user
+                self._photo.save()
             self.instance.photo = self._photo
         return super().save(commit)
 

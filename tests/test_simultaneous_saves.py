@@ -30,6 +30,7 @@ from tests.factories import (
     make_person,
     make_photo,
     make_user,
+    place_photo,
 )
 
 pytestmark = [
@@ -76,24 +77,24 @@ def lapse_locks():
 
 
 def post_together(url, posts):
-    """POST each (user, data) to `url` from its own thread, all at the same instant."""
+    """POST each (user, data) to `url` (or to the url given with them as a third
+    item) from its own thread, all at the same instant."""
     barrier = threading.Barrier(len(posts))
     responses, errors = [None] * len(posts), []
 
-    def run(index, user, data):
+    def run(index, user, data, target=url):
         client = Client()
         client.force_login(user)
         try:
             barrier.wait(timeout=10)
-            responses[index] = client.post(url, data)
+            responses[index] = client.post(target, data)
         except Exception as error:  # reported below, not lost in the thread
             errors.append(error)
         finally:
             connections.close_all()
 
     threads = [
-        threading.Thread(target=run, args=(i, user, data))
-        for i, (user, data) in enumerate(posts)
+        threading.Thread(target=run, args=(i, *post)) for i, post in enumerate(posts)
     ]
     for thread in threads:
         thread.start()
@@ -187,3 +188,35 @@ def test_a_digest_saved_at_once_after_its_lock_lapsed_keeps_one(slow_saves):
     responses = post_together(url, [(first, first_page), (second, second_page)])
     digest.refresh_from_db()
     assert_one_saved_and_one_refused(responses, (first, second), digest.title, values)
+
+
+def test_an_article_saved_while_the_library_changes_its_photo_keeps_the_caption(
+    slow_saves,
+):
+    """The article's editor moved the photo, not its caption: their save must not
+    write back the caption their page showed over the library's new one."""
+    article = make_article(
+        status=Article.Status.DRAFT,
+        published_at=None,
+        body="<p>一。</p><p>二。</p><p>三。</p>",
+    )
+    photo = place_photo(article, make_photo(caption="原说明。")).photo
+    photo_url = reverse("admin:media_photo_change", args=[photo.pk])
+    article_url = reverse("admin:articles_article_change", args=[article.pk])
+    first, second = editors()
+    library_page = page_data(first, photo_url, caption="图片库改的说明。")
+    article_page = page_data(
+        second, article_url, summary="乙写的摘要", **{"placements-0-after_paragraph": 2}
+    )
+    lapse_locks()
+    slow_saves(Photo)
+    responses = post_together(
+        photo_url,
+        [(first, library_page), (second, article_page, article_url)],
+    )
+    assert [r.status_code for r in responses] == [302, 302]
+    photo.refresh_from_db()
+    article.refresh_from_db()
+    assert photo.caption == "图片库改的说明。"  # not put back by the article's save
+    assert article.summary == "乙写的摘要"
+    assert article.placements.get().after_paragraph == 2
