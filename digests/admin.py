@@ -156,7 +156,7 @@ class WeeklyDigestAdmin(
             messages.warning(request, warning)
         # 保存并填入本周稿件: fill after the typed rows are saved, in the same revision.
         if "_fill" in request.POST:
-            added = fill_digest(digest=form.instance)
+            added = fill_digest(digest=form.instance, user=request.user)
             self._announce_fill(request, form.instance, added, saved=True)
 
     def log_addition(self, request, obj, message):
@@ -206,7 +206,15 @@ class WeeklyDigestAdmin(
             rows.append((data.get("order") or 0, index, item_form.instance.pk, data))
         rows.sort(key=lambda row: row[:2])
         lead = next((row[2] for row in rows if row[3].get("is_lead")), None)
-        reorder_digest(digest=digest, item_ids=[row[2] for row in rows], lead_id=lead)
+        ids = [row[2] for row in rows]
+        # Items this page never showed (added by someone else meanwhile) keep their
+        # place after the page's rows rather than failing the save.
+        ids += (
+            digest.items.exclude(pk__in=ids)
+            .order_by("order", "pk")
+            .values_list("pk", flat=True)
+        )
+        reorder_digest(digest=digest, item_ids=ids, lead_id=lead)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -245,7 +253,7 @@ class WeeklyDigestAdmin(
 
     def _fill(self, request, digest: WeeklyDigest) -> None:
         with revision(user=request.user, comment="填入本周稿件"):
-            added = fill_digest(digest=digest)
+            added = fill_digest(digest=digest, user=request.user)
         self._announce_fill(request, digest, added)
 
     def patrol_view(self, request):

@@ -664,8 +664,12 @@ def week_articles(*, digest: WeeklyDigest):
 
 
 @transaction.atomic
-def fill_digest(*, digest: WeeklyDigest) -> list[DigestItem]:
-    """Append the week's published articles not yet in the digest, in date order."""
+def fill_digest(*, digest: WeeklyDigest, user=None) -> list[DigestItem]:
+    """Append the week's published articles not yet in the digest, in date order.
+
+    A fill is a change like a save: the digest's `updated_at` moves on, so that a page
+    opened before it is refused (naming `user`) instead of saving a list of items
+    that lacks the new ones."""
     WeeklyDigest.objects.select_for_update().filter(pk=digest.pk).first()
     present = set(digest.items.values_list("article_id", flat=True))
     last = digest.items.aggregate(last=models.Max("order"))["last"]
@@ -676,6 +680,12 @@ def fill_digest(*, digest: WeeklyDigest) -> list[DigestItem]:
         item = DigestItem(digest=digest, article=article, order=order)
         _save(item)
         added.append(item)
+    if added:
+        digest.updated_at = timezone.now()
+        digest.updated_by = user or digest.updated_by
+        WeeklyDigest.objects.filter(pk=digest.pk).update(
+            updated_at=digest.updated_at, updated_by=digest.updated_by
+        )
     return added
 
 
@@ -783,13 +793,13 @@ def publish_digest(
     """
     if not user.has_perm("digests.publish_weeklydigest"):
         raise PermissionDenied("你没有发布每周要闻的权限(需要终审角色)。")
+    _lock_for_step(digest)
     check = check_digest(digest=digest)
     if check.errors or (check.warnings and not confirmed):
         return check
     digest.status = WeeklyDigest.Status.PUBLISHED
     digest.published_at = timezone.now()
-    digest.updated_by = user
-    _save(digest)
+    _save_step(digest, user)
     return check
 
 
@@ -797,7 +807,21 @@ def publish_digest(
 def unpublish_digest(*, digest: WeeklyDigest, user) -> WeeklyDigest:
     if not user.has_perm("digests.publish_weeklydigest"):
         raise PermissionDenied("你没有撤销发布每周要闻的权限(需要终审角色)。")
+    _lock_for_step(digest)
     digest.status = WeeklyDigest.Status.DRAFT
-    digest.updated_by = user
-    _save(digest)
+    _save_step(digest, user)
     return digest
+
+
+def _lock_for_step(digest: WeeklyDigest) -> None:
+    """Lock the digest's row until the step commits and act on its committed state:
+    a save racing the step is neither undone by it nor overtaken unseen."""
+    WeeklyDigest.objects.select_for_update().filter(pk=digest.pk).first()
+    digest.refresh_from_db()
+
+
+def _save_step(digest: WeeklyDigest, user) -> None:
+    """Save what a step changes, never the rest of a possibly older instance."""
+    digest.updated_by = user
+    digest.full_clean()
+    digest.save(update_fields=["status", "published_at", "updated_by", "updated_at"])

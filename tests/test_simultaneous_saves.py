@@ -24,6 +24,7 @@ from media.models import Photo
 from people.models import Person
 from tests.admin_forms import admin_form_data
 from tests.factories import (
+    add_item,
     make_article,
     make_column,
     make_draft_digest,
@@ -220,3 +221,32 @@ def test_an_article_saved_while_the_library_changes_its_photo_keeps_the_caption(
     assert photo.caption == "图片库改的说明。"  # not put back by the article's save
     assert article.summary == "乙写的摘要"
     assert article.placements.get().after_paragraph == 2
+
+
+def test_a_digest_published_while_an_editor_saves_it_loses_nothing(slow_saves):
+    """Publishing acts on the saved digest: a save at the same instant is either
+    published with it or refused, never undone by the publish."""
+    column = make_column()
+    digest = make_draft_digest(
+        column, week_starts_on=datetime.date(2024, 12, 9), title="原标题"
+    )
+    add_item(digest, make_article(column=column, news_on=datetime.date(2024, 12, 10)))
+    url = reverse("admin:digests_weeklydigest_change", args=[digest.pk])
+    publish_url = reverse("admin:digests_weeklydigest_publish", args=[digest.pk])
+    signer = make_user(roles=["终审"], first_name="丙")
+    editor = make_user(roles=["编辑"], first_name="乙")
+    typed = page_data(editor, url, title="乙改的标题")
+    lapse_locks()
+    slow_saves(WeeklyDigest)
+    published, saved = post_together(
+        url, [(signer, {"confirmed": "1"}, publish_url), (editor, typed)]
+    )
+    digest.refresh_from_db()
+    assert published.status_code == 302
+    assert digest.status == WeeklyDigest.Status.PUBLISHED
+    if saved.status_code == 302:  # saved first, then published as saved
+        assert digest.title == "乙改的标题"
+    else:  # published first: the save is refused, naming the signer
+        assert saved.status_code == 200
+        assert "丙于" in saved.content.decode()
+        assert digest.title == "原标题"

@@ -136,6 +136,46 @@ def test_save_and_fill_on_the_change_form_keeps_the_typed_edits(client):
     assert [item.article for item in digest.items.all()] == [article]
 
 
+def test_a_save_from_a_page_opened_before_a_fill_is_refused_and_keeps_the_typing(
+    client,
+):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    make_article(column=column, news_on=MONDAY + datetime.timedelta(days=1))
+    client.force_login(make_user(roles=["编辑"], first_name="甲"))
+    typed = admin_form_data(client.get(change_url(digest)), title="甲改的标题")
+    # 乙 fills the digest from the list of digests meanwhile.
+    client.force_login(make_user(roles=["编辑"], first_name="乙"))
+    client.post(
+        reverse("admin:digests_weeklydigest_changelist"),
+        {"action": "fill_selected", "_selected_action": [digest.pk]},
+    )
+    assert digest.items.count() == 2
+    response = client.post(change_url(digest), typed)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "保存被拒绝" in html and "乙于" in html
+    assert 'value="甲改的标题"' in html  # the typing is back in the form
+    digest.refresh_from_db()
+    assert digest.title != "甲改的标题" and digest.items.count() == 2
+
+
+def test_a_save_of_rows_that_miss_an_item_added_meanwhile_keeps_that_item(client):
+    """However an item got in after the page was opened, the save never fails."""
+    column = make_column()
+    digest = draft_digest(column)
+    first = add_item(digest, make_article(column=column, news_on=MONDAY))
+    client.force_login(make_user(roles=["编辑"]))
+    typed = admin_form_data(client.get(change_url(digest)), title="新标题")
+    late = add_item(digest, make_article(column=column, news_on=MONDAY))
+    WeeklyDigest.objects.filter(pk=digest.pk).update(updated_at=digest.updated_at)
+    assert client.post(change_url(digest), typed).status_code == 302
+    digest.refresh_from_db()
+    assert digest.title == "新标题"
+    assert list(digest.items.order_by("order")) == [first, late]
+
+
 def test_a_brief_row_shows_the_line_readers_see(client):
     digest = draft_digest(make_column())
     make_brief(digest, happened_on=datetime.date(2024, 12, 12), text="县里开会。")
