@@ -176,8 +176,29 @@ class AppointmentAdmin(GuardedVersionAdmin):
     date_hierarchy = "started_on"
 
     def save_model(self, request, obj, form, change):
+        if change and obj.person_id != form.initial.get("person"):
+            touch_person(Person.objects.get(pk=form.initial["person"]), request.user)
         super().save_model(request, obj, form, change)
+        touch_person(obj.person, request.user)
         offer_patrol(request, "任职")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        touch_person(obj.person, request.user)
+
+    def delete_queryset(self, request, queryset):
+        people = list(Person.objects.filter(appointments__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for person in people:
+            touch_person(person, request.user)
+
+
+def touch_person(person: Person, user) -> None:
+    """An appointment changed on its own page changes its official's register entry:
+    the official's page opened before it must not save its older appointments back."""
+    Person.objects.filter(pk=person.pk).update(
+        updated_at=timezone.now(), updated_by=user
+    )
 
 
 @admin.register(ProtocolTier)

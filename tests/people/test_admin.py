@@ -157,3 +157,25 @@ def test_a_stale_save_of_an_official_is_refused_and_the_newer_note_kept(client):
     assert "保存被拒绝" in response.content.decode()
     person.refresh_from_db()
     assert (person.note, person.bio) == ("县长", "")
+
+
+def test_a_person_page_opened_before_an_appointment_was_edited_cannot_save_it_back(
+    client,
+):
+    appointment = make_appointment(started_on=datetime.date(2021, 6, 1))
+    person = appointment.person
+    url = reverse("admin:people_person_change", args=[person.pk])
+    client.force_login(make_user(roles=["编辑"], first_name="甲"))
+    stale = admin_form_data(client.get(url), note="甲的备注")
+    client.force_login(make_user(roles=["编辑"], first_name="乙"))
+    appointment_url = reverse("admin:people_appointment_change", args=[appointment.pk])
+    edited = admin_form_data(client.get(appointment_url), ended_on="2024-06-30")
+    assert client.post(appointment_url, edited).status_code == 302
+    response = client.post(url, stale)  # would write the appointment back open-ended
+    assert response.status_code == 200
+    assert (
+        "保存被拒绝" in response.content.decode()
+        and "乙于" in response.content.decode()
+    )
+    appointment.refresh_from_db()
+    assert appointment.ended_on == datetime.date(2024, 6, 30)
