@@ -73,6 +73,49 @@ def test_persistent_connections_with_health_checks(settings):
     assert settings.MEDIA_URL == "/uploads/"
 
 
+def storage_url_in(env_overrides: dict, name: str = "photos/a.jpg"):
+    """default_storage.url(name) as a process with `env_overrides` sees it."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "MEDIA_", "S3_", "PUBLISH_"))
+    }
+    env |= {"DJANGO_SETTINGS_MODULE": "wuxi_news.settings", "DJANGO_DEBUG": "1"}
+    env |= {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.files.storage import default_storage\n"
+        f"print(default_storage.url({name!r}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT, env=env | env_overrides, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_photos_in_a_bucket_are_linked_at_media_url_not_the_s3_api(tmp_path):
+    result = storage_url_in(
+        {
+            "DJANGO_VAR_DIR": str(tmp_path),
+            "MEDIA_S3_BUCKET": "wuxi-uploads",
+            "MEDIA_S3_PREFIX": "media",
+            "S3_ENDPOINT_URL": "http://127.0.0.1:9",
+            "MEDIA_URL": "https://img.example.cn/uploads/",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    # The address the CSP allows (MEDIA_URL's origin), not http://127.0.0.1:9/….
+    assert result.stdout.strip() == "https://img.example.cn/uploads/media/photos/a.jpg"
+
+
+def test_photos_in_a_bucket_need_the_address_they_are_read_from(tmp_path):
+    result = storage_url_in(
+        {"DJANGO_VAR_DIR": str(tmp_path), "MEDIA_S3_BUCKET": "wuxi-uploads"}
+    )
+    assert result.returncode != 0
+    assert "MEDIA_S3_BUCKET needs MEDIA_URL" in result.stderr
+
+
 def variables_the_settings_read() -> set[str]:
     """Names passed to os.environ.get / os.environ[...] / env_bool / env_list / site_value."""
     tree = ast.parse((ROOT / "wuxi_news" / "settings.py").read_text(encoding="utf-8"))

@@ -291,6 +291,14 @@ MEDIA_URL = os.environ.get("MEDIA_URL", "/uploads/")
 
 
 if os.environ.get("MEDIA_S3_BUCKET"):
+    _media = urlsplit(MEDIA_URL)
+    if not (_media.scheme and _media.netloc):
+        # Else pages would name the S3 API's address, which the CSP (img-src: this
+        # site and MEDIA_URL) refuses, and no CDN would be in the way.
+        raise ImproperlyConfigured(
+            "MEDIA_S3_BUCKET needs MEDIA_URL: the address the bucket's root is read "
+            "from (its CDN's), like https://img.example.cn/uploads/"
+        )
     # Photos never overwrite one another: a second `photo.jpg` gets a new name.
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -298,6 +306,9 @@ if os.environ.get("MEDIA_S3_BUCKET"):
             os.environ["MEDIA_S3_BUCKET"],
             file_overwrite=False,
             location=os.environ.get("MEDIA_S3_PREFIX", ""),
+            # Photos are linked at MEDIA_URL, not at the S3 API's address.
+            custom_domain=_media.netloc + _media.path.rstrip("/"),
+            url_protocol=f"{_media.scheme}:",
         ),
     }
 
