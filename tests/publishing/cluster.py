@@ -312,6 +312,8 @@ class Cluster:
             "PUBLISH_BASE_URL": self.base_url,
             "PUBLISH_S3_BUCKET": PAGES_BUCKET,
             "MEDIA_S3_BUCKET": UPLOADS_BUCKET,
+            # The front serves /uploads/ from that bucket, as a CDN would.
+            "MEDIA_URL": f"{self.base_url}/uploads/",
             "S3_ENDPOINT_URL": self.s3_endpoint,
             "S3_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -424,10 +426,10 @@ class Cluster:
             aws_secret_access_key="testing",
         )
 
-    def object(self, key: str) -> bytes | None:
+    def object(self, key: str, bucket: str = PAGES_BUCKET) -> bytes | None:
         client = self.s3_client()
         try:
-            return client.get_object(Bucket=PAGES_BUCKET, Key=key)["Body"].read()
+            return client.get_object(Bucket=bucket, Key=key)["Body"].read()
         except client.exceptions.NoSuchKey:
             return None
 

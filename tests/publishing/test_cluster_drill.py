@@ -30,6 +30,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.publishing.cluster import (
+    UPLOADS_BUCKET,
     Editor,
     Expected,
     Load,
@@ -147,6 +148,15 @@ def test_a_web_node_killed_under_load_costs_no_page_and_no_save(cluster):
         assert (status, served) == (200, body), path
         assert headers["Cache-Control"] == "public, max-age=60", path
         expected[path] = Expected(200, body=body)
+    # A photo of the lead article: linked at MEDIA_URL, served from the uploads bucket.
+    photos = re.findall(r'<img src="([^"]+)"', expected[urls["lead"]].body.decode())
+    photo = next(src for src in photos if "/uploads/" in src)
+    assert photo.startswith(f"{cluster.base_url}/uploads/"), photo
+    photo = photo.removeprefix(cluster.base_url)
+    image = cluster.object(photo.removeprefix("/uploads/"), UPLOADS_BUCKET)
+    status, headers, served = cluster.get(photo)
+    assert (status, headers["Content-Type"], served) == (200, "image/jpeg", image)
+    expected[photo] = Expected(200, body=image)
     # What the web nodes render: a search, a page parameter, a missing object.
     rendered = {
         SEARCH: (200, "演练稿件"),
