@@ -547,15 +547,6 @@ class Cluster:
             "print(json.dumps({}))"
         )
 
-    def waiting_for_lock(self) -> list[int]:
-        """PIDs of database sessions waiting for an advisory lock (a baker's)."""
-        rows = self.sql(
-            "SELECT a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = %s",
-            [self.database],
-        )
-        return [pid for (pid,) in rows]
-
     def queue(self) -> dict[str, int]:
         """Publish tasks by status."""
         rows = self.sql(

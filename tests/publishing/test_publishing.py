@@ -408,6 +408,32 @@ def test_never_two_bakers(settings):
         pass
 
 
+def test_a_second_publishworker_waits_for_the_first_and_takes_over(settings, tmp_path):
+    settings.PUBLISH_LOCK_FILE = tmp_path / "publish.lock"
+    first, second = worker.WorkerLock(), worker.WorkerLock()
+    try:
+        assert first.try_acquire() and first.is_held()
+        assert not second.try_acquire()  # waits while the first runs
+        taken, held = threading.Event(), []
+
+        def wait_then_take():  # a lock's connection belongs to its thread
+            second.acquire()
+            held.append(second.is_held())
+            second.release()
+            taken.set()
+
+        thread = threading.Thread(target=wait_then_take, daemon=True)
+        thread.start()
+        assert not taken.wait(1.5)
+        first.release()  # the first worker stops (or dies)
+        assert taken.wait(10)
+        assert held == [True]
+        thread.join(5)
+    finally:
+        first.release()
+        second.release()
+
+
 # Purgers
 
 

@@ -26,6 +26,9 @@ from .targets import DiskFull, LocalTarget, configured_target, room_for
 logger = logging.getLogger(__name__)
 
 ADVISORY_LOCK_KEY = 0x57584E57  # "WXNW": one number the bakers agree on
+# Held by the running publishworker for its whole life: a second one waits for it.
+WORKER_LOCK_KEY = ADVISORY_LOCK_KEY + 1
+WORKER_LOCK_POLL = 1.0  # seconds between a waiting worker's tries
 # A batch that failed as a whole (a full disk, the database gone) is tried again then.
 RETRY_BATCH_AFTER = datetime.timedelta(seconds=30)
 
@@ -87,6 +90,81 @@ def _acquire(wait: bool):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class WorkerLock:
+    """The one publishworker's lock, held for the worker's whole life.
+
+    The baker's lock alone would let two workers (on two machines, say) take turns
+    batch by batch; with this one the second waits, and takes over when the first
+    stops or dies. On PostgreSQL it is an advisory lock on a connection of its own,
+    which the worker loop's `close_old_connections` never closes; on SQLite a file lock.
+    """
+
+    def __init__(self):
+        self._connection = None
+        self._handle = None
+
+    def try_acquire(self) -> bool:
+        if connection.vendor == "postgresql":
+            if self._connection is None:
+                self._connection = connection.copy()
+            with self._connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [WORKER_LOCK_KEY])
+                return cursor.fetchone()[0]
+        path = settings.PUBLISH_LOCK_FILE.with_suffix(".worker")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 (held open for the worker's life)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def acquire(self, stdout=None) -> None:
+        """Wait for the lock, saying once that another worker has it."""
+        said = False
+        while True:
+            try:
+                if self.try_acquire():
+                    if said:
+                        logger.warning(
+                            "publishworker: the other worker stopped; taking over"
+                        )
+                    return
+            except Exception as error:  # the database unreachable: keep trying
+                self.release()
+                logger.error("publishworker cannot take its lock now: %s", error)
+            if not said:
+                message = "another publishworker is running; waiting to take over"
+                logger.warning("publishworker: %s", message)
+                if stdout is not None:
+                    stdout.write(message)
+                said = True
+            time.sleep(WORKER_LOCK_POLL)
+
+    def is_held(self) -> bool:
+        """Still ours: the lock's connection may have been lost (a database restart)."""
+        if self._connection is None:
+            return self._handle is not None
+        try:
+            with self._connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return True
+        except Exception:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()  # ends the session, and so the lock
+            self._connection = None
+        if self._handle is not None:
+            self._handle.close()  # closing the file releases the lock
+            self._handle = None
 
 
 @dataclass
@@ -292,12 +370,28 @@ def prune_done_tasks(now=None) -> int:
 
 
 def run(*, interval: float = 0.5, once: bool = False, stdout=None) -> None:
-    """`publishworker`: drain the queue until stopped."""
+    """`publishworker`: drain the queue until stopped (`once`: drain what is due).
+
+    Only one worker runs at a time: a second waits for the first's `WorkerLock`.
+    A one-off drain (`once`) takes only the baker's lock, batch by batch."""
+    lock = WorkerLock()
+    try:
+        if not once:
+            lock.acquire(stdout)
+        _run(lock, interval=interval, once=once, stdout=stdout)
+    finally:
+        lock.release()
+
+
+def _run(lock, *, interval: float, once: bool, stdout) -> None:
     worker_id = f"publishworker-{os.getpid()}"
     pruned_at = 0.0
     failing_since = None
     while True:
         close_old_connections()  # a database restarted meanwhile: connect afresh
+        if not once and not lock.is_held():
+            logger.error("publishworker lost its lock (database restarted?); retaking")
+            lock.acquire(stdout)
         if time.monotonic() - pruned_at > PRUNE_EVERY:
             try:
                 prune_done_tasks()
