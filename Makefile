@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 CONSTRAINTS := requirements.lock
 
-.PHONY: demo test test-quick lint format install install-dev lock serve check clean
+.PHONY: demo test test-fast lint format install install-dev lock serve check clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ test: install-dev
 	$(PY) -m pytest -n 2 --dist loadfile
 
 # The quick local loop: everything but the tests marked slow (CI runs them all).
-test-quick: install-dev
+test-fast: install-dev
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow"
 
 lint: install-dev

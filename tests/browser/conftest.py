@@ -107,7 +107,7 @@ def screenshot_dir() -> Path:
 
 
 def pytest_collection_modifyitems(items):
-    """Every browser test is slow: `make test-quick` leaves them out, CI runs them."""
+    """Every browser test is slow: `make test-fast` leaves them out, CI runs them."""
     for item in items:
         if "/tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.slow)
