@@ -240,6 +240,15 @@ def test_a_web_node_killed_under_load_costs_no_page_and_no_save(cluster):
     nodes = [cluster.node_address(n) for n in range(len(cluster.nodes))]
     during = cluster.front_log()[len(log_before) :].splitlines()
     retried = [line for line in during if all(node in line for node in nodes)]
+    # Sessions are in the database: either node took any editor's saves.
+    saved_by = {
+        node
+        for line in during
+        if '"POST /admin/' in line
+        for node in nodes
+        if node in line
+    }
+    assert saved_by == set(nodes), saved_by
 
     around = load.latencies(after=killed_at - 0.5, until=killed_at + 2)
     every = load.latencies()
