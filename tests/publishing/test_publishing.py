@@ -637,3 +637,25 @@ def test_the_pages_of_what_nginx_refuses_are_chinese_pages_of_the_site(client):
         assert response["Content-Type"] == "text/html; charset=utf-8"
         page = response.content.decode()
         assert words in page and 'lang="zh-CN"' in page, status
+
+
+def test_the_pages_of_what_nginx_refuses_are_baked_and_required(target, monkeypatch):
+    import dataclasses
+
+    make_article()
+    worker.bake_all()
+    for file in files.REFUSED.values():
+        assert b"<!DOCTYPE html>" in target.read(file), file
+    assert "Drift: 0" in _reconcile()
+    live = target.current.resolve()
+
+    real = worker.render
+
+    def empty_414(path):
+        page = real(path)
+        return dataclasses.replace(page, content=b"") if path == "/414.html" else page
+
+    monkeypatch.setattr(worker, "render", empty_414)
+    with pytest.raises(worker.VerifyError, match="414.html"):
+        worker.bake_all()  # nginx would answer a long URL with an empty page
+    assert target.current.resolve() == live

@@ -17,13 +17,20 @@ from people.models import Person
 
 from ..columns import public_columns
 from ..sitemaps import section_paths
+from .files import REFUSED
 
 # Page sizes of the paged lists (the views' paginate_by).
 COLUMN_PAGE_SIZE = 20
 PERSON_PAGE_SIZE = 20
 
 # Pages that are the same whatever is published, but are part of the site.
-FIXED = ("/robots.txt", "/404.html", "/maintenance.html", "/sitemap/")
+FIXED = (
+    "/robots.txt",
+    "/404.html",
+    "/maintenance.html",
+    "/sitemap/",
+    *(f"/{file}" for file in REFUSED.values()),  # what nginx answers when it refuses
+)
 
 
 def page_count(items: int, size: int) -> int:

@@ -19,7 +19,14 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from .files import MAINTENANCE, NOT_FOUND, NotPublishable, file_for, is_baked_file
+from .files import (
+    MAINTENANCE,
+    NOT_FOUND,
+    REFUSED,
+    NotPublishable,
+    file_for,
+    is_baked_file,
+)
 from .render import BakeError, render  # noqa: F401 (BakeError: for the commands)
 from .targets import DiskFull, LocalTarget, configured_target, room_for
 
@@ -476,7 +483,8 @@ def _verify(target: LocalTarget, release, paths) -> None:
     missing = [p for p in paths if file_for(p) not in files]
     if missing:
         raise VerifyError(f"{len(missing)} page(s) missing, e.g. {missing[:3]}")
-    for required in ("index.html", NOT_FOUND, MAINTENANCE, "sitemap.xml", "robots.txt"):
+    fixed = ("index.html", NOT_FOUND, MAINTENANCE, "sitemap.xml", "robots.txt")
+    for required in (*fixed, *REFUSED.values()):
         if not (release / required).stat().st_size:
             raise VerifyError(f"{required} is empty")
 
