@@ -144,6 +144,7 @@ def front_config(
     nodes: list[str],
     s3: str,
     prefix: Path,
+    headers: dict[str, str],
     user: str | None = None,
 ) -> str:
     """nginx in the CDN/load balancer role in front of the bucket and the web nodes.
@@ -153,7 +154,8 @@ def front_config(
     `a/index.html`); a page parameter, another method, /admin/, /search/, /prefs/ or a
     missing object goes to the web nodes, the next one when a node cannot be reached
     (idempotent requests only: nginx never sends a POST twice); with no node left, the
-    bucket's maintenance page as a 503.
+    bucket's maintenance page as a 503. A bucket sends no security headers: `headers`
+    (the site's, `nginx.security_headers()`) are added to what comes from it.
     """
     known = "|".join(re.escape(name) for name in KNOWN_PARAMETERS)
     web = "\n".join(
@@ -170,6 +172,10 @@ def front_config(
             "x-amz-sdk-checksum-algorithm",
             "access-control-allow-origin",
         )
+    )
+    security = amz + "".join(
+        f'\n        add_header {name} "{value}" always;'
+        for name, value in headers.items()
     )
     return f"""\
 {f"user {user};" if user else ""}
@@ -214,7 +220,7 @@ http {{
             # (error_page here replaces the server's: the 418 is repeated.)
             error_page 418 = @web;
             error_page 403 404 = @web;
-{amz}
+{security}
         }}
         location ~ "/\\." {{ return 418; }}
         location = /{MAINTENANCE} {{
@@ -222,7 +228,7 @@ http {{
             proxy_set_header Host {s3};
             proxy_method GET;
             add_header Retry-After 30 always;
-{amz}
+{security}
         }}
         location ^~ /uploads/ {{
             if ($django_method) {{ return 405; }}
@@ -499,6 +505,11 @@ class Cluster:
                 nodes=[f"{address}:{self.node_port}" for address in NODE_ADDRESSES],
                 s3=f"127.0.0.1:{self.s3_port}",
                 prefix=prefix,
+                headers=self.shell(
+                    "import json\n"
+                    "from wuxi_news.publishing.nginx import security_headers\n"
+                    "print(json.dumps(security_headers()))"
+                ),
                 user="root" if os.geteuid() == 0 else None,
             )
         )
