@@ -100,7 +100,6 @@ print(json.dumps({
     "digest": digest.get_absolute_url(),
     "lead": lead.get_absolute_url(),
     "official": official.get_absolute_url(),
-    "article": Article.objects.get(headline="演练稿件1").get_absolute_url(),
     "editors": editors,
 }))
 """
@@ -286,7 +285,7 @@ from django.db import transaction
 from articles.models import Article
 for n in range(%(count)d):
     with transaction.atomic():
-        article = Article.objects.get(headline__startswith="演练稿件%(n)d")
+        article = Article.objects.get(headline="演练稿件%(n)d")
         article.body += f"<p>演练更正{n}</p>"
         article.save()
     time.sleep(%(pause)s)
