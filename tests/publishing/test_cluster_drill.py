@@ -158,6 +158,12 @@ def test_a_web_node_killed_under_load_costs_no_page_and_no_save(cluster):
     status, headers, served = cluster.get(photo)
     assert (status, headers["Content-Type"], served) == (200, "image/jpeg", image)
     expected[photo] = Expected(200, body=image)
+    # /prefs/ is the nodes': a cookie and a redirect back.
+    prefs = "/prefs/?font=large&next=/"
+    status, headers, body = cluster.get(prefs)
+    assert (status, headers["Location"], body) == (302, "/", b""), status
+    assert "font=large" in headers["Set-Cookie"]
+    expected[prefs] = Expected(302, body=b"")
     # What the web nodes render: a search, a page parameter, a missing object.
     rendered = {
         SEARCH: (200, "演练稿件"),
