@@ -166,6 +166,7 @@ def readme_commands() -> str:
     return blocks[0]
 
 
+@pytest.mark.slow  # runs the make demo steps and the README's block in subprocesses
 def test_the_readme_commands_run_as_written_after_make_demo(tmp_path):
     """On a fresh checkout (no var/, no environment), after the steps of `make demo`
     and in a new shell, every command of the README's block works as written."""

@@ -40,6 +40,9 @@ from wuxi_news.publishing.nginx import (
     upload_limit_bytes,
 )
 
+# Real nginx (and gunicorn) processes: `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 MICROCACHE = 300
 SECRET = b"NOT FOR THE PUBLIC"
