@@ -77,7 +77,7 @@ class PageImportForm(forms.ModelForm):
 
     class Meta:
         model = PageImport
-        fields = ["upload", "is_update", "is_forced", "is_dry_run"]
+        fields = ["upload", "column", "is_update", "is_forced", "is_dry_run"]
         labels = {"upload": "页面文件或 ZIP 压缩包"}
         help_texts = {
             "upload": "旧网站页面的纯文本文件(.txt,常用的中文编码均可)、导出的 JSON,"

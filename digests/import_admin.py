@@ -8,17 +8,24 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django_tasks_db.models import DBTaskResult
 
 from .forms import PageImportForm
-from .importing import may_publish_imports
+from .importing import (
+    fail_interrupted_imports,
+    file_reports,
+    may_add_columns,
+    may_publish_imports,
+)
 from .models import PageImport
 from .tasks import start_page_import
 
 IMPORT_PERMISSION = "digests.import_pages"
+# Files whose line-by-line report the page shows; the download has every file's.
+SHOWN_FILES = 50
 
 # django-tasks-db's own admin of task results is English only; an import's page shows
 # its state (排队中, 导入中, 已完成) and its report instead.
@@ -61,16 +68,33 @@ class PageImportAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["original_name", "status", "is_update", "is_forced", "is_dry_run",
-                "created_by", "created_at", "finished_at"]  # fmt: skip
+        return ["original_name", "status", "files_done", "column", "is_update",
+                "is_forced", "is_dry_run", "created_by", "created_at",
+                "finished_at"]  # fmt: skip
 
     def get_fields(self, request, obj=None):
         if obj is None:
             if not may_publish_imports(request.user):
                 # Their imports are drafts that leave published items alone.
-                return ["upload", "is_dry_run"]
-            return ["upload", "is_update", "is_forced", "is_dry_run"]
+                return ["upload", "column", "is_dry_run"]
+            return ["upload", "column", "is_update", "is_forced", "is_dry_run"]
         return self.get_readonly_fields(request, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        fail_interrupted_imports()
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        fail_interrupted_imports()
+        page_import = self.get_object(request, object_id)
+        if page_import is not None:
+            summaries = page_import.report.get("files", [])
+            shown = list(file_reports(page_import, limit=SHOWN_FILES))
+            extra_context = (extra_context or {}) | {
+                "report_files": shown + summaries[len(shown) :],
+                "shown_files": SHOWN_FILES if len(summaries) > SHOWN_FILES else 0,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def add_view(self, request, form_url="", extra_context=None):
         if request.method == "GET" and not may_publish_imports(request.user):
@@ -78,6 +102,12 @@ class PageImportAdmin(admin.ModelAdmin):
                 request,
                 "你没有终审发布权限:导入的稿件和每周要闻都是草稿,须经三审后发布;"
                 "已发布的稿件和每周要闻不会被导入改动。",
+            )
+        if request.method == "GET" and not may_add_columns(request.user):
+            messages.info(
+                request,
+                "你没有新建栏目的权限:页面的栏目不存在时,稿件放入你选择的栏目,"
+                "没有选择则放入“巫溪要闻”,报告中会注明。",
             )
         return super().add_view(request, form_url, extra_context)
 
@@ -117,11 +147,21 @@ class PageImportAdmin(admin.ModelAdmin):
         if not self._may_import(request):
             raise PermissionDenied
         page_import = get_object_or_404(PageImport, pk=pk)
-        response = HttpResponse(
-            json.dumps(page_import.report, ensure_ascii=False, indent=2),
-            content_type="application/json; charset=utf-8",
+        response = StreamingHttpResponse(
+            _report_json(page_import), content_type="application/json; charset=utf-8"
         )
         response["Content-Disposition"] = (
             f'attachment; filename="import-report-{page_import.pk}.json"'
         )
         return response
+
+
+def _report_json(page_import: PageImport):
+    """The whole report as one JSON document, a file at a time (it can be large)."""
+    head = {k: v for k, v in page_import.report.items() if k != "files"}
+    opening = json.dumps(head, ensure_ascii=False, indent=2)[:-1].rstrip()
+    yield opening + ("," if head else "") + '\n  "files": ['
+    files = file_reports(page_import)
+    for number, data in enumerate(files):
+        yield ("," if number else "") + "\n" + json.dumps(data, ensure_ascii=False)
+    yield "\n  ]\n}\n"

@@ -268,6 +268,10 @@ def page_import_upload_to(instance, filename: str) -> str:
     return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
+def page_import_report_to(instance, filename: str) -> str:
+    return f"import-reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jsonl"
+
+
 class PageImport(models.Model):
     """A file or ZIP of old pages uploaded in the admin, and the report of its import."""
 
@@ -292,10 +296,34 @@ class PageImport(models.Model):
     is_dry_run = models.BooleanField(
         "试运行", default=False, help_text="只生成报告,不写入任何内容。"
     )
+    column = models.ForeignKey(
+        Column,
+        verbose_name="栏目",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="单篇稿件页面放入这个栏目(与命令行导入的 --column 相同);"
+        "留空则按页面的“当前位置”。只有可以新建栏目的人导入时才会新建栏目,"
+        "其他人导入的页面若栏目不存在,放入“巫溪要闻”。",
+    )
     status = models.CharField(
         "状态", max_length=20, choices=Status, default=Status.QUEUED
     )
+    files_done = models.PositiveIntegerField("已处理文件数", default=0)
+    heartbeat_at = models.DateTimeField(
+        "最近进展",
+        null=True,
+        blank=True,
+        help_text="导入中每处理完一个文件记一次;长时间没有进展说明处理进程已停止。",
+    )
     report = models.JSONField("报告", default=dict, blank=True)
+    report_file = models.FileField(
+        "完整报告",
+        upload_to=page_import_report_to,
+        blank=True,
+        help_text="每个文件的逐行去向(JSON Lines,一行一个文件),供下载完整报告。",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",

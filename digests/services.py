@@ -48,6 +48,8 @@ class ImportResult:
     changes: list[str] = field(default_factory=list)
     # Items left as they are because editors changed them or they are published.
     kept: list[str] = field(default_factory=list)
+    # What the editor should know, such as a column that was not created.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -114,6 +116,36 @@ def _check_column_names(names: list[str], line_no: int | None) -> None:
         except ValidationError as exc:
             where = _where(line_no, f"栏目“{_snippet(name)}”")
             raise DigestImportError(f"{where}:{_refusal(column, exc)}") from exc
+
+
+def _column_of(
+    names: list[str],
+    line_no: int | None,
+    *,
+    add_columns: bool,
+    result: ImportResult,
+) -> Column:
+    """The column a page's breadcrumb names, created under its parents only with
+    `add_columns` (columns are the 总编's); otherwise an existing column of that name,
+    else the default column (巫溪要闻), with a warning saying so."""
+    _check_column_names(names, line_no)
+    if add_columns:
+        return ensure_column_path(names=names)
+    name = names[-1]
+    column = Column.objects.filter(name=name).first()
+    if column is not None:
+        return column
+    default = Column.objects.default()
+    if default is None:
+        raise DigestImportError(
+            f"{_where(line_no, f'栏目“{_snippet(name)}”')}:栏目不存在,"
+            "你没有新建栏目的权限,也没有默认栏目“巫溪要闻”可放。"
+            "请在上传时选择栏目,或请有权限的人先建好栏目。"
+        )
+    result.warnings.append(
+        f"栏目“{_snippet(name)}”不存在,你没有新建栏目的权限,放入“{default.name}”"
+    )
+    return default
 
 
 def _check_no_twins(document: DigestDocument) -> None:
@@ -368,6 +400,7 @@ def import_digest(
     update: bool = False,
     force: bool = False,
     by=None,
+    add_columns: bool = True,
 ) -> ImportResult:
     """Create or update the digest a parsed page describes, with its articles and photos.
 
@@ -378,17 +411,23 @@ def import_digest(
     `update` (the result lists what changed); a published digest never loses stories
     or briefs without `force`. Every import is one revision, “导入 <source>”. Raises
     `DigestImportError`, naming the line, when the page is refused; nothing is then
-    written.
+    written. A column the breadcrumb names is created only with `add_columns` (see
+    `_column_of`).
     """
-    _check_column_names(document.breadcrumb, document.breadcrumb_line_no)
     _check_no_twins(document)
-    column = ensure_column_path(names=document.breadcrumb)
+    result = ImportResult()
+    column = _column_of(
+        document.breadcrumb,
+        document.breadcrumb_line_no,
+        add_columns=add_columns,
+        result=result,
+    )
     first, last = document.week()
     monday = first - datetime.timedelta(days=first.weekday())
     digest = WeeklyDigest.objects.filter(
         column=column, issued_on=document.issued_on
     ).first()
-    result = ImportResult(digest=digest, created=digest is None)
+    result.digest, result.created = digest, digest is None
     plans = [
         _plan_story(column=column, story=story, update=update, result=result)
         for story in document.stories
@@ -536,17 +575,22 @@ def import_article_page(
     update: bool = False,
     publish: bool = True,
     by=None,
+    add_columns: bool = True,
 ) -> ImportResult:
     """Create or update the article a single-article page describes.
 
-    The column is the page's breadcrumb (created under its parents) unless `column` is
-    given; the rules for editors' changes, published articles and revisions are those
-    of `import_digest`.
+    The column is the page's breadcrumb (created under its parents only with
+    `add_columns`, see `_column_of`) unless `column` is given; the rules for editors'
+    changes, published articles and revisions are those of `import_digest`.
     """
-    if column is None:
-        _check_column_names(page.breadcrumb, page.header.breadcrumb_line_no)
-        column = ensure_column_path(names=page.breadcrumb)
     result = ImportResult()
+    if column is None:
+        column = _column_of(
+            page.breadcrumb,
+            page.header.breadcrumb_line_no,
+            add_columns=add_columns,
+            result=result,
+        )
     plan = _plan_story(column=column, story=page.story, update=update, result=result)
     result.article = plan.article
     if plan.action in ("unchanged", "kept"):

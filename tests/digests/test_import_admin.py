@@ -14,7 +14,7 @@ from articles.models import Article
 from digests.archive import read_archive
 from digests.models import PageImport
 from tests.conftest import FIXTURES, REFERENCE_PATH
-from tests.factories import make_user
+from tests.factories import make_column, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,12 @@ def zip_of(entries: dict[str, bytes]) -> bytes:
 def upload(client, name: str, raw: bytes, **fields):
     data = {"upload": SimpleUploadedFile(name, raw)} | fields
     return client.post(ADD, data, follow=True)
+
+
+@pytest.fixture(autouse=True)
+def default_column():
+    """巫溪要闻, where pages go whose column an editor may not create."""
+    return make_column(name="巫溪要闻", slug="wxyw")
 
 
 @pytest.fixture
@@ -99,8 +105,10 @@ class TestUpload:
         response = editor_client.get(
             reverse("admin:digests_pageimport_report", args=[page_import.pk])
         )
-        data = json.loads(response.content)
+        data = json.loads(b"".join(response.streaming_content))
         assert data["counts"]["已导入"] == 1
+        [file] = data["files"]
+        assert file["lines"][0]["text"] == "当前位置:首页 > 巫溪要闻"
 
     def test_a_zip_of_folders(self, editor_client):
         raw = zip_of({

@@ -106,6 +106,9 @@ class Command(BaseCommand):
             force=force,
             dry_run=dry_run,
             draft=draft,
+            # A shell on the server is the operator's: the columns the pages name
+            # are created, as an upload in the admin does only for the 总编.
+            add_columns=True,
         )
 
     def _print(self, report: FileReport) -> None:

@@ -1,0 +1,101 @@
+"""Columns are the 总编's: an upload creates the columns its pages name only for those
+who may add columns (the command line is the operator's); anyone else's pages go to the
+column chosen, or 巫溪要闻, and the report says so."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from articles.models import Article, Column
+from articles.services import ensure_column_path
+from tests.conftest import FIXTURES
+from tests.factories import make_column, make_user
+
+pytestmark = pytest.mark.django_db
+
+PAGES = FIXTURES / "pages"
+ADD = reverse("admin:digests_pageimport_add")
+PAGE = (PAGES / "bare_date_2024-06-02.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    }
+
+
+def page_in(breadcrumb: str) -> bytes:
+    return PAGE.replace("当前位置:首页 > 巫溪要闻", breadcrumb, 1).encode()
+
+
+def upload(client, raw: bytes, **fields):
+    data = {"upload": SimpleUploadedFile("page.txt", raw)} | fields
+    return client.post(ADD, data, follow=True)
+
+
+@pytest.fixture
+def default_column():
+    return make_column(name="巫溪要闻", slug="wxyw")
+
+
+@pytest.fixture
+def subeditor(client):
+    client.force_login(make_user(roles=("编辑",), username="subeditor"))
+    return client
+
+
+class TestOnlyTheChiefCreatesColumns:
+    def test_an_editor_s_page_goes_to_the_default_column_with_a_warning(
+        self, subeditor, default_column
+    ):
+        response = upload(subeditor, page_in("当前位置:首页 > 编辑私建栏目"))
+        assert not Column.objects.filter(name="编辑私建栏目").exists()
+        article = Article.objects.get()
+        assert article.column == default_column
+        warning = "栏目“编辑私建栏目”不存在,你没有新建栏目的权限,放入“巫溪要闻”"
+        assert warning in response.content.decode()
+
+    def test_a_script_in_the_breadcrumb_creates_nothing(
+        self, subeditor, default_column
+    ):
+        upload(subeditor, page_in("当前位置:首页 > <script>alert(1)</script>"))
+        assert list(Column.objects.all()) == [default_column]
+        assert Article.objects.get().column == default_column
+
+    def test_the_column_chosen_on_the_form_is_used(self, subeditor, default_column):
+        chosen = make_column(name="专题专栏", slug="ztzl")
+        upload(subeditor, page_in("当前位置:首页 > 编辑私建栏目"), column=chosen.pk)
+        assert Article.objects.get().column == chosen
+        assert Column.objects.count() == 2
+
+    def test_an_existing_column_named_by_the_page_is_used(
+        self, subeditor, default_column
+    ):
+        existing = ensure_column_path(names=["投资发展", "招商信息"])
+        upload(subeditor, page_in("当前位置:首页 > 投资发展 > 招商信息"))
+        assert Article.objects.get().column == existing
+
+    def test_without_a_default_column_the_page_is_refused_with_the_reason(
+        self, subeditor
+    ):
+        response = upload(subeditor, page_in("当前位置:首页 > 编辑私建栏目"))
+        assert Column.objects.count() == 0 and Article.objects.count() == 0
+        content = response.content.decode()
+        assert "拒绝 page.txt" in content
+        assert "你没有新建栏目的权限" in content
+
+    def test_whoever_may_add_columns_creates_them(self, client, default_column):
+        client.force_login(make_user(roles=(), superuser=True))
+        upload(client, page_in("当前位置:首页 > 专题专栏"))
+        assert Article.objects.get().column.name == "专题专栏"
+
+    def test_the_command_line_is_the_operator_s_and_creates_them(self, tmp_path):
+        path = tmp_path / "page.txt"
+        path.write_bytes(page_in("当前位置:首页 > 专题专栏"))
+        call_command("import_pages", str(path), stdout=io.StringIO())
+        assert Article.objects.get().column.name == "专题专栏"
