@@ -89,6 +89,7 @@ class Command(BaseCommand):
             source=path.name,
             update=update,
             force=force,
+            add_columns=True,  # the command line is the operator's
         )
         verb = {"imported": "已导入", "updated": "已更新", "unchanged": "未变"}
         self.stdout.write(self.style.SUCCESS(f"{verb[result.outcome]} {summary}"))
