@@ -24,8 +24,6 @@ from .models import PageImport
 from .tasks import start_page_import
 
 IMPORT_PERMISSION = "digests.import_pages"
-# Files whose line-by-line report the page shows; the download has every file's.
-SHOWN_FILES = 50
 
 # django-tasks-db's own admin of task results is English only; an import's page shows
 # its state (排队中, 导入中, 已完成) and its report instead.
@@ -88,11 +86,12 @@ class PageImportAdmin(admin.ModelAdmin):
         fail_interrupted_imports()
         page_import = self.get_object(request, object_id)
         if page_import is not None:
-            summaries = page_import.report.get("files", [])
-            shown = list(file_reports(page_import, limit=SHOWN_FILES))
+            # The files `report` keeps, now with every line from the report file.
+            shown = len(page_import.report.get("files", []))
+            count = page_import.report.get("file_count", shown)
             extra_context = (extra_context or {}) | {
-                "report_files": shown + summaries[len(shown) :],
-                "shown_files": SHOWN_FILES if len(summaries) > SHOWN_FILES else 0,
+                "report_files": list(file_reports(page_import, limit=shown)),
+                "shown_files": shown if count > shown else 0,
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

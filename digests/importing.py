@@ -290,40 +290,45 @@ def _delete_upload(page_import: PageImport) -> None:
         PageImport.objects.filter(pk=page_import.pk).update(upload="")
 
 
-# Warnings of one file kept in the stored report; all of them are in the report file.
-SHOWN_WARNINGS = 20
+# Files whose report the import's page shows (and `report` keeps); the report file,
+# and the download, have every file's.
+SHOWN_FILES = 50
 
 
 class _StoredRun:
     """The report of an upload as it is stored: each file's whole report (every line)
-    goes to a file as soon as the file is imported, and only its summary stays in
-    memory, so that an import's memory does not grow with its pages' lines."""
+    goes to a file as soon as the file is imported; only the counts and the first
+    `SHOWN_FILES` files' reports stay in memory, so that an import's memory does not
+    grow with its number of pages."""
 
     def __init__(self):
         self.started_at = datetime.datetime.now(datetime.UTC).isoformat()
+        self.counts = dict.fromkeys(STATUS_LABELS.values(), 0) | {"有警告": 0}
+        self.file_count = 0
         self.files: list[dict] = []
         self.spool = tempfile.TemporaryFile()
 
     def add(self, report: FileReport) -> None:
         data = report.as_json()
         self.spool.write(json.dumps(data, ensure_ascii=False).encode() + b"\n")
-        lines = data.pop("lines")
-        data["line_count"] = len(lines)
-        data["warning_count"] = len(data["warnings"])
-        data["warnings"] = data["warnings"][:SHOWN_WARNINGS]
-        data["has_warnings"] = report.has_warnings
-        self.files.append(data)
+        self.file_count += 1
+        self.counts[report.status_label] += 1
+        self.counts["有警告"] += report.has_warnings
+        if len(self.files) < SHOWN_FILES:
+            data["line_count"] = len(data.pop("lines"))
+            self.files.append(data)
 
     def as_json(self) -> dict:
-        counts = dict.fromkeys(STATUS_LABELS.values(), 0)
-        for data in self.files:
-            counts[data["status_label"]] += 1
-        counts["有警告"] = sum(1 for data in self.files if data["has_warnings"])
-        return {"started_at": self.started_at, "counts": counts, "files": self.files}
+        return {
+            "started_at": self.started_at,
+            "counts": self.counts,
+            "file_count": self.file_count,
+            "files": self.files,
+        }
 
     def save_to(self, page_import: PageImport) -> None:
         """Store the report file (nothing when no file was imported)."""
-        if self.files:
+        if self.file_count:
             self.spool.seek(0)
             page_import.report_file.save("report.jsonl", File(self.spool), save=False)
             PageImport.objects.filter(pk=page_import.pk).update(
@@ -382,7 +387,7 @@ def run_page_import(*, page_import: PageImport, by=None) -> PageImport:
                             add_columns=add_columns,
                         )
                     )
-                if not _beat(page_import, len(run.files)):
+                if not _beat(page_import, run.file_count):
                     raise _Stopped
     except _Stopped:
         logger.warning("Page import %s was stopped: marked interrupted", page_import.pk)
