@@ -293,6 +293,7 @@ def _delete_upload(page_import: PageImport) -> None:
 # Files whose report the import's page shows (and `report` keeps); the report file,
 # and the download, have every file's.
 SHOWN_FILES = 50
+SHOWN_WARNINGS = 20
 
 
 class _StoredRun:
@@ -316,6 +317,10 @@ class _StoredRun:
         self.counts["有警告"] += report.has_warnings
         if len(self.files) < SHOWN_FILES:
             data["line_count"] = len(data.pop("lines"))
+            # A long page can have thousands (需核对 each line); the page shows all
+            # of them from the report file.
+            data["warning_count"] = len(data["warnings"])
+            data["warnings"] = data["warnings"][:SHOWN_WARNINGS]
             self.files.append(data)
 
     def as_json(self) -> dict:
