@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/import_memory_bench.py [--pages 600] [--page-kb 560]
 
-Builds a ZIP of single-article pages of about `--page-kb` KB each (a real page is
-about 30 KB; 560 KB is the size of the pages that ran `db_worker` for 12 minutes),
-uploads it as a `PageImport` of a superuser, and measures two steps the way the
-server runs them: `start_page_import` (the web worker: counting the pages and
-handing the upload to the background task) and `run_page_import` (what `db_worker`
-runs). For each: the wall time and the peak resident memory (VmHWM, reset between
-the steps through /proc/self/clear_refs), minus the memory held before it.
+Builds a ZIP of single-article pages of about `--page-kb` KB each, of phrases of the
+reference page so that they compress as real pages do (about 3×; a real page is about
+30 KB; 560 KB is the size of the pages that ran `db_worker` for 12 minutes), uploads it
+as a `PageImport` of a superuser, and measures two steps the way the server runs them:
+`start_page_import` (the web worker: counting the pages and handing the upload to the
+background task) and `run_page_import` (what `db_worker` runs). `--zeros` fills the
+entries with zeros instead (490 × 1024 KB: the 0.55 MB zip bomb that took a web
+worker to 636 MB). For each step: the wall time and the peak resident memory (VmHWM,
+reset between the steps through /proc/self/clear_refs), minus the memory held before.
 """
 
 import argparse
@@ -74,6 +76,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=600)
     parser.add_argument("--page-kb", type=int, default=560)
+    parser.add_argument(
+        "--zeros", action="store_true", help="zero-filled entries (a zip bomb)"
+    )
     args = parser.parse_args()
 
     workdir = setup_throwaway_django("import-memory-bench-")
@@ -95,7 +100,9 @@ def main() -> int:
         for number in range(1, args.pages + 1):
             archive.writestr(
                 f"pages/page-{number:05d}.txt",
-                big_page(rng, number, args.page_kb * 1024, words),
+                bytes(args.page_kb * 1024)
+                if args.zeros
+                else big_page(rng, number, args.page_kb * 1024, words),
             )
     raw = buffer.getvalue()
     user = make_user(roles=(), superuser=True)
