@@ -269,7 +269,9 @@ def page_import_upload_to(instance, filename: str) -> str:
 
 
 def page_import_report_to(instance, filename: str) -> str:
-    return f"import-reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jsonl"
+    # Under imports/ with the uploads: the reports quote unpublished pages, and the
+    # web server never serves that folder (publishing/nginx.py, PRIVATE_UPLOADS).
+    return f"imports/reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jsonl"
 
 
 class PageImport(models.Model):
@@ -303,7 +305,7 @@ class PageImport(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="单篇稿件页面放入这个栏目(与命令行导入的 --column 相同);"
+        help_text="单篇稿件页面放入这个栏目(与命令行导入的“指定栏目”选项相同);"
         "留空则按页面的“当前位置”。只有可以新建栏目的人导入时才会新建栏目,"
         "其他人导入的页面若栏目不存在,放入“巫溪要闻”。",
     )

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='pageimport',
             name='column',
-            field=models.ForeignKey(blank=True, help_text='单篇稿件页面放入这个栏目(与命令行导入的 --column 相同);留空则按页面的“当前位置”。只有可以新建栏目的人导入时才会新建栏目,其他人导入的页面若栏目不存在,放入“巫溪要闻”。', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.column', verbose_name='栏目'),
+            field=models.ForeignKey(blank=True, help_text='单篇稿件页面放入这个栏目(与命令行导入的“指定栏目”选项相同);留空则按页面的“当前位置”。只有可以新建栏目的人导入时才会新建栏目,其他人导入的页面若栏目不存在,放入“巫溪要闻”。', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.column', verbose_name='栏目'),
         ),
         migrations.AddField(
             model_name='pageimport',
