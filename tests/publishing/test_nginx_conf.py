@@ -754,3 +754,51 @@ def test_deployed_gunicorn_takes_every_url_nginx_passes_on(
         # What gunicorn would refuse in English, nginx refuses in Chinese.
         status, _, body = raw_request(url, RAW_UTF8)
         assert (status, body) == (400, released(publish_root, "400.html"))
+
+
+MANY_HEADERS = b"".join(b"X-H%d: 1\r\n" % n for n in range(120))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"GET /search/?q=ab HTTP/1.1\r\nHost: x\r\n" + MANY_HEADERS + b"\r\n",
+        b"GET /search/?q=ab HTTP/1.1\r\nHost: x\r\nX-Long: "
+        + b"a" * 8170
+        + b"\r\n\r\n",
+        b"GET /search/?q=ab HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: "
+        + b"1" * 8165
+        + b"\r\n\r\n",
+    ],
+    ids=["120-headers", "header-line-near-8k", "forwarded-for-near-8k"],
+)
+def test_deployed_gunicorn_takes_every_request_nginx_passes_on(
+    tmp_path, publish_root, gunicorn, static_and_uploads, data
+):
+    """nginx bounds the request; gunicorn's own limits only answered in English."""
+    with running_nginx(tmp_path, publish_root / "current", gunicorn) as (url, _):
+        status, _, body = raw_request(url, data)
+        assert (status, body) == (200, b"app:/search/?q=ab")
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"AB /search/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (b"ABCDEFGHIJKLMNOPQRSTUVWXYZ / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (b"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        (b"POST /static/x.css HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405),
+        (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=9999999-\r\n\r\n", 416),
+        (b'GET / HTTP/1.1\r\nHost: x\r\nIf-Match: "nope"\r\n\r\n', 412),
+    ],
+    ids=["short-method", "long-method", "trace", "post-a-file", "http-2.0",
+         "range", "precondition"],
+)  # fmt: skip
+def test_other_requests_nginx_cannot_take_get_the_chinese_page_with_their_status(
+    tmp_path, publish_root, gunicorn, static_and_uploads, data, status
+):
+    with running_nginx(tmp_path, publish_root / "current", gunicorn) as (url, _):
+        answer, _, body = raw_request(url, data)
+    assert answer == status
+    assert body == released(publish_root, "400.html")

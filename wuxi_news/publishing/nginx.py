@@ -436,6 +436,9 @@ def nginx_config(
             w("default 0;", '"~[^\\x21-\\x7e]" 1;')
         with w.block("map $request_method $django_method"):
             w("default 1;", "GET 0;", "HEAD 0;")
+        w("# gunicorn refuses a method under 3 or over 20 letters, in English.")
+        with w.block("map $request_method $unsendable_method"):
+            w("default 1;", '"~^[A-Z]{3,20}$" 0;')
         w(
             "# The file a URL path is baked into (files.file_for): `/a/` → `/a/index.html`."
         )
@@ -508,6 +511,11 @@ def nginx_config(
                     f"{' =431' if status == 431 else ''} /{file};"
                     for status, file in files.REFUSED.items()
                 ),
+                "# Other requests nginx cannot take (a method a file does not allow, a",
+                "# version, encoding, range or precondition it does not serve): the",
+                "# 400 page with their status, never nginx's English one.",
+                "error_page 405 412 416 501 505 /400.html;",
+                "max_ranges 1;",
                 "# A file missing under /static/ or /uploads/, or a folder there.",
                 f"error_page 403 404 =404 /{files.NOT_FOUND};",
                 "",
@@ -588,6 +596,23 @@ def nginx_config(
             def proxied() -> None:
                 with w.block("if ($unsendable_uri)"):
                     w("return 400;")
+                with w.block("if ($unsendable_method)"):
+                    w("return 400;")
+                w(
+                    "# What gunicorn refuses itself is English: its 400, 414 and 431",
+                    "# become the release's pages (an error_page here replaces the",
+                    "# server's, so all of those for Django's requests are restated;",
+                    "# Django's own pages, its 403 and 404, pass through).",
+                    "proxy_intercept_errors on;",
+                    *(
+                        f"error_page {status} /{file};"
+                        for status, file in sorted(files.REFUSED.items())
+                    ),
+                    "error_page 494 =431 /431.html;",
+                    "error_page 405 412 416 501 505 /400.html;",
+                    "# Not Django's 503: it says whether a save was lost.",
+                    "error_page 502 504 =503 /maintenance.html;",
+                )
                 w(
                     "proxy_pass http://django;",
                     # With its port: Django checks a form's Origin against it.
