@@ -18,6 +18,11 @@ PASSWORD = "pw-for-tests-123"  # tests/factories.py
         "//evil.example/admin/",
         "http://testserver.evil.example/admin/",
         "javascript:alert(1)",
+        ".",
+        "../..",
+        "%2F%2Fevil.example",
+        "／／evil.example",
+        "admin/",
     ],
 )
 def test_a_login_with_a_rejected_next_lands_on_the_workbench(client, rejected):

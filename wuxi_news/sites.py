@@ -5,6 +5,7 @@ checks the permission its data needs; a person only ever reaches their own notic
 """
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -22,6 +23,10 @@ from .workbench import build_workbench, workbench_json
 NOTICES_SHOWN = 50
 
 
+def _is_site_path(target: str) -> bool:
+    return target.startswith("/") and not target.startswith(("//", "/\\"))
+
+
 class NewsAdminSite(admin.AdminSite):
     site_header = "巫溪要闻 编辑后台"
     site_title = "巫溪要闻 编辑后台"
@@ -36,6 +41,19 @@ class NewsAdminSite(admin.AdminSite):
                 Notice.objects.for_user(user).unread().count
             )
         return context
+
+    def login(self, request, extra_context=None):
+        # Django follows any `next` that names no other site, relative ones too: `.`,
+        # `../..` or `%2F%2Fevil` would land under /admin/login/. Only a path of this
+        # site is followed; anything else lands on the workbench.
+        for method in ("GET", "POST"):
+            data = getattr(request, method)
+            target = data.get(REDIRECT_FIELD_NAME)
+            if target is not None and not _is_site_path(target):
+                data = data.copy()
+                data.pop(REDIRECT_FIELD_NAME)
+                setattr(request, method, data)
+        return super().login(request, extra_context)
 
     def index(self, request, extra_context=None):
         panels = build_workbench(request.user)
