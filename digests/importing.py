@@ -77,7 +77,9 @@ class _DryRun(Exception):
     """Raised inside the transaction of a dry run, so that nothing stays written."""
 
 
-def _summary(reading: PageReading) -> str:
+def _summary(reading: PageReading, column=None) -> str:
+    """What the file holds; a single article's column is the one it went to (an
+    editor's page naming a column that does not exist goes to another)."""
     if reading.digest is not None:
         document = reading.digest
         photos = [photo for story in document.stories for photo in story.photos]
@@ -89,8 +91,9 @@ def _summary(reading: PageReading) -> str:
         )
     page = reading.article
     photos = page.story.photos
+    names = [c.name for c in column.ancestors()] if column else page.breadcrumb
     return (
-        f"{page.story.headline}(栏目 {' > '.join(page.breadcrumb)},"
+        f"{page.story.headline}(栏目 {' > '.join(names)},"
         f"新闻日期 {page.story.news_on.isoformat()}):"
         f"{len(page.story.paragraphs)} 段,{len(photos)} 张图片"
     )
@@ -160,6 +163,8 @@ def import_file(
                     add_columns=add_columns,
                 )
             report.status = result.outcome
+            if result.article is not None and result.article.column_id:
+                report.summary = _summary(reading, result.article.column)
             report.warnings = result.warnings + report.warnings
             report.changes = result.changes
             report.kept = result.kept
@@ -216,6 +221,14 @@ def uploaded_files(
     ones as reports). Raises `ArchiveError` at once for a ZIP that cannot be read."""
     head = file.read(4)
     file.seek(0)
+    if not is_zip(head) and name.lower().endswith(".zip"):
+        # A page renamed .zip, or a RAR or photo: say so, rather than read it as a page.
+        yield FileReport(
+            name=name,
+            error="不是有效的 ZIP 压缩包(可能是改了扩展名的其他文件),没有导入。"
+            "请上传 ZIP 压缩包,或直接上传网页文件。",
+        )
+        return
     if not is_zip(head):
         raw = file.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:

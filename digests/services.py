@@ -263,16 +263,20 @@ def _describe_changes(old: Story, new: Story) -> str:
 
 
 def _find_article(column: Column, story: Story, fingerprint: str) -> Article | None:
-    """The article a story was imported as: same imported text (even if editors changed
-    the headline since), else same date and headline (now or as imported)."""
-    candidates = list(
-        Article.objects.filter(column=column)
-        .filter(
+    """The article a story was imported as: same imported text in any column (even if
+    editors changed the headline or moved it since, or it went to another column for
+    whoever imported it first), else same date and headline (now or as imported) in
+    this column."""
+    candidates = sorted(
+        Article.objects.filter(
             models.Q(import_fingerprint=fingerprint)
-            | models.Q(news_on=story.news_on, headline=story.headline)
-            | models.Q(news_on=story.news_on, imported_headline=story.headline)
-        )
-        .order_by("pk")
+            | models.Q(column=column)
+            & (
+                models.Q(news_on=story.news_on, headline=story.headline)
+                | models.Q(news_on=story.news_on, imported_headline=story.headline)
+            )
+        ),
+        key=lambda article: (article.column_id != column.pk, article.pk),
     )
     for matches in (
         lambda a: a.import_fingerprint == fingerprint,

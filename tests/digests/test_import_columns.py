@@ -99,3 +99,43 @@ class TestOnlyTheChiefCreatesColumns:
         path.write_bytes(page_in("当前位置:首页 > 专题专栏"))
         call_command("import_pages", str(path), stdout=io.StringIO())
         assert Article.objects.get().column.name == "专题专栏"
+
+
+def test_a_page_an_editor_imported_is_found_again_by_whoever_imports_it_next(
+    client, default_column
+):
+    """The editor's copy went to 巫溪要闻; the 总编's import of the same page (which
+    creates the named column) finds it there instead of making a second article."""
+    raw = page_in("当前位置:首页 > 编辑私建栏目")
+    client.force_login(make_user(roles=("编辑",)))
+    upload(client, raw)
+    client.force_login(make_user(roles=(), superuser=True))  # may add columns
+    response = upload(client, raw)
+    article = Article.objects.get()  # one article, still where it was
+    assert article.column == default_column
+    assert "未变" in response.content.decode()
+
+
+def test_the_report_names_the_column_the_article_went_to(subeditor, default_column):
+    from digests.importing import import_file
+
+    report = import_file(
+        name="page.txt",
+        raw=page_in("当前位置:首页 > 编辑私建栏目"),
+        by=subeditor_user(),
+        add_columns=False,
+    )
+    assert "(栏目 巫溪要闻," in report.summary
+    assert "编辑私建栏目" not in report.summary
+
+
+def subeditor_user():
+    return make_user(roles=("编辑",))
+
+
+def test_a_file_named_zip_that_is_not_one_is_refused_as_such(subeditor, default_column):
+    raw = b"Rar!\x1a\x07\x00" + b"x" * 100
+    data = {"upload": SimpleUploadedFile("旧网站.zip", raw)}
+    response = subeditor.post(ADD, data, follow=True)
+    assert "不是有效的 ZIP 压缩包" in response.content.decode()
+    assert not Article.objects.exists()
