@@ -63,6 +63,7 @@ class Photo(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        editable=False,
         related_name="+",
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)

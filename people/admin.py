@@ -11,7 +11,13 @@ from django.utils.html import format_html
 from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin
 
 from .editorial import load_register
-from .forms import AppointmentFormSet, PersonForm
+from .forms import (
+    AppointmentForm,
+    AppointmentFormSet,
+    OrganizationForm,
+    PersonForm,
+    PositionForm,
+)
 from .models import (
     Appointment,
     ExpressionRule,
@@ -60,8 +66,18 @@ if not reversion.is_registered(Person):
     reversion.register(Person, follow=["appointments"])
 
 
+class RecordsEditorMixin:
+    """A save from a page opened before someone else's is refused (the form's
+    StaleSaveFormMixin), naming whoever saved: recorded here."""
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Organization)
-class OrganizationAdmin(GuardedVersionAdmin):
+class OrganizationAdmin(RecordsEditorMixin, GuardedVersionAdmin):
+    form = OrganizationForm
     list_display = ["name", "kind", "parent", "rank"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -70,7 +86,8 @@ class OrganizationAdmin(GuardedVersionAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(GuardedVersionAdmin):
+class PositionAdmin(RecordsEditorMixin, GuardedVersionAdmin):
+    form = PositionForm
     list_display = ["title", "organization", "rank", "acting_title"]
     list_filter = ["organization__kind", "organization"]
     search_fields = ["title", "organization__name"]
@@ -121,7 +138,7 @@ class AppointmentInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(FinalStateVersionAdmin):
+class PersonAdmin(RecordsEditorMixin, FinalStateVersionAdmin):
     list_display = ["name", "note", "current_titles", "has_namesakes"]
     search_fields = ["name", "note", "appointments__position__title"]
     list_filter = ["appointments__position__organization", "has_namesakes"]
@@ -156,10 +173,6 @@ class PersonAdmin(FinalStateVersionAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if any(formset.has_changed() for formset in formsets):
@@ -167,7 +180,8 @@ class PersonAdmin(FinalStateVersionAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(GuardedVersionAdmin):
+class AppointmentAdmin(RecordsEditorMixin, GuardedVersionAdmin):
+    form = AppointmentForm
     list_display = ["person", "position", "started_on", "ended_on", "is_acting"]
     list_filter = ["position__organization", "is_acting"]
     search_fields = ["person__name", "position__title"]

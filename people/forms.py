@@ -3,13 +3,31 @@ from django.core.exceptions import ValidationError
 
 from wuxi_news.stale import StaleSaveFormMixin
 
-from .models import Person
+from .models import Appointment, Organization, Person, Position
 
 
 class PersonForm(StaleSaveFormMixin, forms.ModelForm):
     class Meta:
         model = Person
         fields = ["name", "note", "bio"]
+
+
+class OrganizationForm(StaleSaveFormMixin, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "parent", "rank"]
+
+
+class PositionForm(StaleSaveFormMixin, forms.ModelForm):
+    class Meta:
+        model = Position
+        fields = ["title", "acting_title", "organization", "rank"]
+
+
+class AppointmentForm(StaleSaveFormMixin, forms.ModelForm):
+    class Meta:
+        model = Appointment
+        fields = ["person", "position", "started_on", "ended_on", "is_acting"]
 
 
 class AppointmentFormSet(forms.BaseInlineFormSet):

@@ -43,6 +43,18 @@ class Organization(models.Model):
         help_text="同一人兼任多个职务时,按机构排序书写,数字小者在前(县委在前,政府在后)。",
     )
 
+    # Named when someone else's save from an older page is refused.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
     class Meta:
         verbose_name = "机构"
         verbose_name_plural = "机构"
@@ -72,6 +84,18 @@ class Position(models.Model):
         "礼宾排序",
         help_text="领导名单的排序依据:数字越小越靠前(如县委书记 10、县长 20)。",
     )
+
+    # Named when someone else's save from an older page is refused.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "职务"
@@ -147,6 +171,7 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        editable=False,
         related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -239,6 +264,17 @@ class Appointment(models.Model):
         "离任日期", null=True, blank=True, help_text="在任则留空。"
     )
     is_acting = models.BooleanField("代理", default=False, help_text="如“代理主任”。")
+    # Named when someone else's save from an older page is refused.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = AppointmentQuerySet.as_manager()
 

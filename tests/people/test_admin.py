@@ -179,3 +179,30 @@ def test_a_person_page_opened_before_an_appointment_was_edited_cannot_save_it_ba
     )
     appointment.refresh_from_db()
     assert appointment.ended_on == datetime.date(2024, 6, 30)
+
+
+@pytest.mark.parametrize("kind", ["organization", "position", "appointment"])
+def test_a_stale_save_in_the_register_is_refused_naming_who_saved(client, kind):
+    appointment = make_appointment(started_on=datetime.date(2021, 6, 1))
+    obj, field, values = {
+        "organization": (
+            appointment.position.organization,
+            "name",
+            ("甲机构", "乙机构"),
+        ),
+        "position": (appointment.position, "title", ("甲职务", "乙职务")),
+        "appointment": (appointment, "started_on", ("2021-06-02", "2021-06-03")),
+    }[kind]
+    url = reverse(f"admin:people_{kind}_change", args=[obj.pk])
+    client.force_login(make_user(roles=["编辑"], first_name="甲"))
+    stale = admin_form_data(client.get(url), **{field: values[0]})
+    client.force_login(make_user(roles=["编辑"], first_name="乙"))
+    assert client.post(url, admin_form_data(client.get(url), **{field: values[1]}))[
+        "Location"
+    ]
+    response = client.post(url, stale)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "保存被拒绝" in html and "乙于" in html
+    obj.refresh_from_db()
+    assert str(getattr(obj, field)) == values[1]
