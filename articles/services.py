@@ -3,7 +3,7 @@ import re
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
@@ -41,19 +41,34 @@ def ensure_column_path(*, names: list[str]) -> Column:
     parent = None
     column = None
     for name in names:
-        column = Column.objects.filter(name=name).first()
-        if column is None:
-            base = column_slug(name)
-            slug, suffix = base, 2
-            while Column.objects.filter(slug=slug).exists():
-                slug, suffix = f"{base}-{suffix}", suffix + 1
-            column = Column(name=name, slug=slug, parent=parent)
-            column.full_clean()
-            column.save()
+        column = _column_named(name=name, parent=parent)
         parent = column
     if column is None:
         raise ValueError("a column path needs at least one name")
     return column
+
+
+def _column_named(*, name: str, parent: Column | None) -> Column:
+    """The column of that name, created if there is none. Two imports naming the same
+    new column at the same instant: the second's insert fails on the unique name (or
+    slug) once the first commits, and it takes the first's column (or the next slug)."""
+    for _ in range(10):
+        column = Column.objects.filter(name=name).first()
+        if column is not None:
+            return column
+        base = column_slug(name)
+        slug, suffix = base, 2
+        while Column.objects.filter(slug=slug).exists():
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        column = Column(name=name, slug=slug, parent=parent)
+        column.full_clean()
+        try:
+            with transaction.atomic():
+                column.save()
+        except IntegrityError:
+            continue
+        return column
+    raise ValidationError(f"栏目“{name}”正被同时新建,请稍后重新导入。")
 
 
 # --- Review workflow (三审): draft → first review → second review → sign-off ---

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -176,6 +176,13 @@ def import_file(
     except DigestImportError as exc:
         report.status = "refused"
         report.error = f"{exc.message}没有写入任何内容。"
+    except IntegrityError as exc:
+        # Someone else's import or save wrote the same row at the same instant.
+        logger.warning("Import of %s met a concurrent write: %s", name, exc)
+        report.status = "refused"
+        report.error = (
+            "与同时进行的导入或保存冲突,没有写入任何内容。请重新导入这个文件。"
+        )
     return report
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -250,3 +250,38 @@ def test_a_digest_published_while_an_editor_saves_it_loses_nothing(slow_saves):
         assert saved.status_code == 200
         assert "丙于" in saved.content.decode()
         assert digest.title == "原标题"
+
+
+def test_two_imports_creating_the_same_column_at_once_share_it(monkeypatch):
+    """Both find no column 竞态栏目 and insert it; the second takes the first's."""
+    from articles.models import Column
+    from articles.services import ensure_column_path
+
+    slow_save = Column.save
+
+    def save(self, *args, **kwargs):
+        time.sleep(SAVE_DELAY)
+        return slow_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Column, "save", save)
+    barrier = threading.Barrier(2)
+    columns, errors = [], []
+
+    def create():
+        try:
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                columns.append(ensure_column_path(names=["竞态栏目"]).pk)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(columns) == 2 and columns[0] == columns[1]
+    assert Column.objects.filter(name="竞态栏目").count() == 1
