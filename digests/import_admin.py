@@ -90,7 +90,7 @@ class PageImportAdmin(admin.ModelAdmin):
             shown = len(page_import.report.get("files", []))
             count = page_import.report.get("file_count", shown)
             extra_context = (extra_context or {}) | {
-                "report_files": list(file_reports(page_import, limit=shown)),
+                "report_files": shown_lines(file_reports(page_import, limit=shown)),
                 "shown_files": shown if count > shown else 0,
             }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -164,3 +164,30 @@ def _report_json(page_import: PageImport):
     for number, data in enumerate(files):
         yield ("," if number else "") + "\n" + json.dumps(data, ensure_ascii=False)
     yield "\n  ]\n}\n"
+
+
+# The page shows this many lines in all, each cut short: its size must not grow with
+# the pages' (a ZIP of long pages made a 240 MB page); the JSON report has every line.
+LINES_SHOWN = 2000
+LINE_CHARS = 200
+
+
+def shown_lines(files) -> list[dict]:
+    """The files' reports with at most LINES_SHOWN lines in all, each cut short."""
+    budget, shown = LINES_SHOWN, []
+    for file in files:
+        lines = file.get("lines") or []
+        kept = [
+            line | {"text": line.get("text", "")[:LINE_CHARS]}
+            for line in lines[: max(budget, 0)]
+        ]
+        budget -= len(kept)
+        shown.append(
+            file
+            | {
+                "lines": kept,
+                "line_count": len(lines),
+                "more_lines": len(lines) - len(kept),
+            }
+        )
+    return shown

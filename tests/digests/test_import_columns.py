@@ -3,6 +3,7 @@ who may add columns (the command line is the operator's); anyone else's pages go
 column chosen, or 巫溪要闻, and the report says so."""
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -139,3 +140,29 @@ def test_a_file_named_zip_that_is_not_one_is_refused_as_such(subeditor, default_
     response = subeditor.post(ADD, data, follow=True)
     assert "不是有效的 ZIP 压缩包" in response.content.decode()
     assert not Article.objects.exists()
+
+
+def test_the_import_page_lists_a_bounded_number_of_lines(
+    subeditor, default_column, monkeypatch
+):
+    """However long the pages, the page shows LINES_SHOWN lines in all, cut short;
+    the JSON report keeps every line."""
+    from digests import import_admin
+    from digests.models import PageImport
+
+    monkeypatch.setattr(import_admin, "LINES_SHOWN", 3)
+    monkeypatch.setattr(import_admin, "LINE_CHARS", 5)
+    upload(subeditor, page_in("当前位置:首页 > 巫溪要闻"))
+    page_import = PageImport.objects.get()
+    html = subeditor.get(
+        reverse("admin:digests_pageimport_change", args=[page_import.pk])
+    ).content.decode()
+    table = html[html.index("<summary>逐行去向") :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr><td>") == 3
+    assert "此处只列出前 3 行" in html
+    report = subeditor.get(
+        reverse("admin:digests_pageimport_report", args=[page_import.pk])
+    )
+    lines = json.loads(b"".join(report.streaming_content))["files"][0]["lines"]
+    assert len(lines) > 3
