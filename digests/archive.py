@@ -36,6 +36,10 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024
 # 3.0×, 99th percentile 15×, the largest 32×, generated XML); a zip bomb's entries
 # expand hundreds to a thousand times (zeros: 1,000×).
 MAX_RATIO = 50
+# A central directory record is 46 bytes and its names and extra fields: 1,100 bytes
+# each is generous for real paths, and bounds what zipfile parses (an end record that
+# understates the count would otherwise let it build a million entries).
+MAX_DIRECTORY_BYTES = MAX_ENTRIES * 1_100
 PAGE_SUFFIXES = (".txt", ".text", ".json", ".htm.txt")
 
 # What zipfile and zlib raise for an entry they cannot decompress.
@@ -94,7 +98,9 @@ def _declared_entries(file: BinaryIO, size: int) -> int | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < _EOCD.size:
         return None  # zipfile says why
-    total = _EOCD.unpack_from(tail, at)[4]
+    total, directory_bytes = _EOCD.unpack_from(tail, at)[4:6]
+    if directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_DIRECTORY_BYTES:
+        return MAX_ENTRIES + 1 + directory_bytes // 46  # the records it could hold
     if total != 0xFFFF or at < _EOCD64_LOCATOR.size:
         return total
     locator = _EOCD64_LOCATOR.unpack_from(tail, at - _EOCD64_LOCATOR.size)
@@ -104,7 +110,10 @@ def _declared_entries(file: BinaryIO, size: int) -> int | None:
     record = file.read(_EOCD64.size)
     if len(record) < _EOCD64.size or record[:4] != b"PK\x06\x06":
         return total
-    return _EOCD64.unpack(record)[6]
+    fields = _EOCD64.unpack(record)
+    if fields[8] > MAX_DIRECTORY_BYTES:
+        return MAX_ENTRIES + 1 + fields[8] // 46
+    return fields[6]
 
 
 def _open(source: BinaryIO | bytes) -> zipfile.ZipFile:
@@ -139,11 +148,13 @@ def _is_page(name: str) -> bool:
 
 def _listed(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
     """The entries worth a line in the report, in name order."""
-    files = [info for info in archive.infolist() if not info.is_dir()]
-    if len(files) > MAX_ENTRIES:
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:  # folders count too: each costs zipfile an object
         raise ArchiveError(
-            f"压缩包里的文件太多({len(files):,} 个),最多 {MAX_ENTRIES:,} 个。"
+            f"压缩包里的文件太多({len(entries):,} 个),最多 {MAX_ENTRIES:,} 个。"
         )
+    _refuse_overlaps(entries)
+    files = [info for info in entries if not info.is_dir()]
     named = [(_entry_name(info), info) for info in files]
     named = [(name, info) for name, info in named if not _is_skipped(name)]
     named.sort(key=lambda pair: pair[0])
@@ -160,6 +171,20 @@ def _listed(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
     if not named:
         raise ArchiveError("压缩包里没有页面文件(.txt 或 .json)。")
     return named
+
+
+def _refuse_overlaps(entries: list[zipfile.ZipInfo]) -> None:
+    """Entries sharing their data (the overlapping-entries zip bomb: 48 KB that
+    unpack to hundreds of MB, each entry's ratio normal) are a crafted archive; Python
+    before 3.11.8 does not notice. An entry's data ends at least 30 bytes (its local
+    header) plus its compressed size after its offset."""
+    end = -1
+    for info in sorted(entries, key=lambda info: info.header_offset):
+        if info.header_offset < end:
+            raise ArchiveError(
+                "压缩包结构异常(多个文件共用同一段数据),可能是恶意压缩包,没有导入。"
+            )
+        end = info.header_offset + 30 + info.compress_size
 
 
 def page_count(source: BinaryIO | bytes) -> int:

@@ -376,3 +376,34 @@ class TestInterrupted:
         assert page_import.status == PageImport.Status.FAILED
         assert page_import.report["error"] == INTERRUPTED
         assert Article.objects.count() == 1  # committed, found 未变 on a new upload
+
+
+def overlapping(raw: bytes, name: str, copies: int) -> bytes:
+    """`copies` more central directory records pointing at the data of `name` (the
+    overlapping-entries zip bomb), the end record counting them."""
+    start = raw.index(b"PK\x01\x02")
+    eocd = raw.rindex(b"PK\x05\x06")
+    at = _central_offset(raw, name)
+    name_length, extra_length, comment_length = struct.unpack_from("<HHH", raw, at + 28)
+    record = raw[at : at + 46 + name_length + extra_length + comment_length]
+    directory = raw[start:eocd] + record * copies
+    end = bytearray(raw[eocd:])
+    total = struct.unpack_from("<H", end, 10)[0] + copies
+    struct.pack_into("<HHL", end, 8, total, total, len(directory))
+    return raw[:start] + directory + bytes(end)
+
+
+def test_entries_sharing_their_data_are_refused_before_anything_is_read():
+    page = REFERENCE_PATH.read_bytes()
+    raw = overlapping(zip_of({"a.txt": page}), "a.txt", copies=30)
+    with pytest.raises(ArchiveError, match="多个文件共用同一段数据"):
+        page_count(raw)
+
+
+def test_an_end_record_hiding_a_huge_directory_is_refused_before_listing():
+    raw = bytearray(zip_of({"a.txt": REFERENCE_PATH.read_bytes()}))
+    eocd = raw.rindex(b"PK\x05\x06")
+    # It declares one entry, but a directory of 10 MB: room for 200,000 records.
+    struct.pack_into("<L", raw, eocd + 12, 10 * 1024 * 1024)
+    with pytest.raises(ArchiveError, match="文件太多"):
+        page_count(bytes(raw))
