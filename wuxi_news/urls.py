@@ -3,12 +3,14 @@ path (`page/2/`), non-HTML URLs end in their extension (wuxi_news/publishing/fil
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 from django.views.static import serve
 
 from wuxi_news.feeds import ColumnFeed
 from wuxi_news.publishing.files import REFUSED
+from wuxi_news.publishing.nginx import PRIVATE_UPLOADS
 from wuxi_news.sitemaps import sitemap_index, sitemap_section
 from wuxi_news.views import (
     ColumnView,
@@ -66,8 +68,14 @@ urlpatterns = [
     ),
 ]
 
+
+def serve_upload(request, path):
+    """Development only: photos, as nginx serves them; never the editors' imports."""
+    if path.startswith(PRIVATE_UPLOADS) or "/../" in f"/{path}/":
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.DEBUG:
-    # Development only; production serves uploads from the web server or object storage.
-    urlpatterns += [
-        path("uploads/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    # Production serves uploads from the web server or object storage.
+    urlpatterns += [path("uploads/<path:path>", serve_upload)]
