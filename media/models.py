@@ -2,11 +2,11 @@ import logging
 import uuid
 from pathlib import PurePosixPath
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from people.models import Person
+from wuxi_news.stale import EditedModel
 from wuxi_news.text import clean_text
 
 from .credits import format_credit, join_caption_and_credit
@@ -20,7 +20,7 @@ def photo_upload_to(instance, filename: str) -> str:
     return f"photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Photo(models.Model):
+class Photo(EditedModel):
     image = models.ImageField(
         "图片文件",
         upload_to=photo_upload_to,
@@ -56,18 +56,7 @@ class Photo(models.Model):
     is_sample = models.BooleanField(
         "示例图片", default=False, help_text="演示用的占位图,不是真实新闻照片。"
     )
-    # Named when someone else's save from an older page is refused.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="最后修改人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "图片"

@@ -1,19 +1,19 @@
 import datetime
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from wuxi_news.stale import EditedModel
 from wuxi_news.text import clean_text
 
 TITLE_SEPARATOR = "、"
 
 
-class Organization(models.Model):
+class Organization(EditedModel):
     class Kind(models.TextChoices):
         PARTY = "party", "党委"
         DISCIPLINE = "discipline", "纪检监察"
@@ -43,18 +43,6 @@ class Organization(models.Model):
         help_text="同一人兼任多个职务时,按机构排序书写,数字小者在前(县委在前,政府在后)。",
     )
 
-    # Named when someone else's save from an older page is refused.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="最后修改人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
-
     class Meta:
         verbose_name = "机构"
         verbose_name_plural = "机构"
@@ -64,7 +52,7 @@ class Organization(models.Model):
         return self.name
 
 
-class Position(models.Model):
+class Position(EditedModel):
     title = models.CharField(
         "职务", max_length=100, help_text="按稿件中的写法,如“县委书记”“常务副县长”。"
     )
@@ -84,18 +72,6 @@ class Position(models.Model):
         "礼宾排序",
         help_text="领导名单的排序依据:数字越小越靠前(如县委书记 10、县长 20)。",
     )
-
-    # Named when someone else's save from an older page is refused.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="最后修改人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = "职务"
@@ -152,7 +128,7 @@ class PersonQuerySet(models.QuerySet):
         ).order_by(F("protocol_rank").asc(nulls_last=True), "name", "pk")
 
 
-class Person(models.Model):
+class Person(EditedModel):
     name = models.CharField("姓名", max_length=50)
     note = models.CharField(
         "备注", max_length=200, blank=True, help_text="区分同名者,如“大河乡”。"
@@ -164,18 +140,7 @@ class Person(models.Model):
         help_text="本县还有同名的人(群众或其他干部)时勾选:稿件正文里的这个姓名"
         "就不自动链接到本人页面。登记了两位同名领导时,不勾选也不链接。",
     )
-    # Named when someone else's save from an older page is refused.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="最后修改人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -246,7 +211,7 @@ class AppointmentQuerySet(models.QuerySet):
         return self.held_on(timezone.localdate())
 
 
-class Appointment(models.Model):
+class Appointment(EditedModel):
     person = models.ForeignKey(
         Person,
         verbose_name="人员",
@@ -264,17 +229,6 @@ class Appointment(models.Model):
         "离任日期", null=True, blank=True, help_text="在任则留空。"
     )
     is_acting = models.BooleanField("代理", default=False, help_text="如“代理主任”。")
-    # Named when someone else's save from an older page is refused.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="最后修改人",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     objects = AppointmentQuerySet.as_manager()
 

@@ -11,6 +11,7 @@ the check and the later commit would silently undo the earlier one.
 """
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.utils import timezone
@@ -25,6 +26,25 @@ STALE_STEP_MESSAGE = (
     "操作被拒绝:你打开此页面后,{who}于 {when} 修改并保存了它。"
     "请重新打开本页,看过最新内容后再操作。"
 )
+
+
+class EditedModel(models.Model):
+    """The row's last save: when (`updated_at`, which a form is opened with) and by
+    whom (named when a save from an older page is refused; the admin records it)."""
+
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最后修改人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 def check_not_stale(
