@@ -60,3 +60,22 @@ def test_a_column_s_pages_come_with_its_first_item_and_go_with_its_last():
     assert column.get_absolute_url() in before
     assert column.get_absolute_url() not in after
     assert reverse("site_map") in before
+
+
+def test_a_parent_holding_only_sub_columns_is_public_with_them(client):
+    """投资发展 › 招商信息: the breadcrumb of a 招商信息 article links 投资发展."""
+    parent = make_column(name="投资发展", slug="tzfz")
+    child = make_column(name="招商信息", slug="zsxx", parent=parent)
+    article = make_article(column=child, status=Article.Status.DRAFT)
+    assert client.get(parent.get_absolute_url()).status_code == 404
+    before = set(inventory.article_paths(article))
+    article.status = Article.Status.PUBLISHED
+    article.save()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'<a href="{parent.get_absolute_url()}">投资发展</a>' in page
+    assert client.get(parent.get_absolute_url()).status_code == 200
+    # Its pages are baked with the child's first item, and go with its last.
+    assert parent.get_absolute_url() in set(inventory.article_paths(article))
+    assert parent.get_absolute_url() not in before
+    assert parent.get_absolute_url() in inventory.all_paths()
+    assert "投资发展" in client.get(reverse("site_map")).content.decode()

@@ -38,21 +38,35 @@ def page_count(items: int, size: int) -> int:
     return max(1, math.ceil(items / size))
 
 
+def _listing_paths(column: Column, items: int) -> list[str]:
+    """The column's pages and feed, if it is public (see `public_columns`)."""
+    if not items and not public_columns().filter(pk=column.pk).exists():
+        return []
+    pages = [
+        column.page_url(n) for n in range(1, page_count(items, COLUMN_PAGE_SIZE) + 1)
+    ]
+    return [*pages, reverse("feed", kwargs={"slug": column.slug})]
+
+
+def _items(column: Column) -> int:
+    return (
+        Article.objects.published().in_column(column).count()
+        + WeeklyDigest.objects.published().in_column(column).count()
+    )
+
+
 def column_paths(column: Column) -> list[str]:
     """Every page of the column's listing, and its feed (none while it is empty: see
     `public_columns`); with the site map's, while it holds at most one item (its first
     published or its last unpublished, the column appears or goes)."""
-    items = (
-        Article.objects.published().in_column(column).count()
-        + WeeklyDigest.objects.published().in_column(column).count()
-    )
-    listed = [reverse("site_map"), *section_paths("columns")] if items <= 1 else []
-    if not items:
-        return listed
-    pages = [
-        column.page_url(n) for n in range(1, page_count(items, COLUMN_PAGE_SIZE) + 1)
-    ]
-    return [*pages, reverse("feed", kwargs={"slug": column.slug}), *listed]
+    items = _items(column)
+    paths = _listing_paths(column, items)
+    if items <= 1:
+        paths += [reverse("site_map"), *section_paths("columns")]
+        # Its parents, public only with what is under them, may appear or go with it.
+        for parent in column.ancestors()[:-1]:
+            paths += _listing_paths(parent, _items(parent))
+    return paths
 
 
 def person_paths(person: Person, *, is_official: bool | None = None) -> list[str]:
