@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from .forms import PageImportForm
 from .importing import (
+    STATUS_LABELS,
     fail_interrupted_imports,
     file_reports,
     may_add_columns,
@@ -122,12 +123,17 @@ class PageImportAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
+        # Not Django's green “成功添加了”: an upload whose pages were all refused is
+        # no success. The message says what became of the pages.
         if start_page_import(page_import=obj, by=request.user):
             messages.info(
                 request,
                 "文件较多,已交给后台导入(需运行 db_worker)。稍后刷新本页查看报告。",
             )
-        return super().response_add(request, obj, post_url_continue)
+        else:
+            obj.refresh_from_db()
+            announce_import(request, obj)
+        return self._redirect_to_report(obj)
 
     def response_post_save_add(self, request, obj):
         return self._redirect_to_report(obj)
@@ -191,3 +197,24 @@ def shown_lines(files) -> list[dict]:
             }
         )
     return shown
+
+
+def announce_import(request, page_import: PageImport) -> None:
+    """What became of the upload's pages, as a success only if none was refused."""
+    report = page_import.report
+    if page_import.status == PageImport.Status.FAILED:
+        reason = report.get("error") or "原因见下面的报告。"
+        messages.error(request, "导入失败:" + reason)
+        return
+    counts = report.get("counts", {})
+    summary = "、".join(
+        f"{label} {counts.get(label, 0)} 个"
+        for label in STATUS_LABELS.values()
+        if counts.get(label)
+    )
+    prefix = "试运行完成(没有写入任何内容)" if page_import.is_dry_run else "导入完成"
+    text = f"{prefix}:{summary or '没有页面'}。详见下面的报告。"
+    if counts.get("拒绝"):
+        messages.warning(request, text)
+    else:
+        messages.success(request, text)

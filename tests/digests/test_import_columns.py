@@ -166,3 +166,15 @@ def test_the_import_page_lists_a_bounded_number_of_lines(
     )
     lines = json.loads(b"".join(report.streaming_content))["files"][0]["lines"]
     assert len(lines) > 3
+
+
+def test_the_upload_says_what_became_of_its_pages(subeditor, default_column):
+    refused = subeditor.post(
+        ADD,
+        {"upload": SimpleUploadedFile("旧网站.zip", b"Rar!\x1a\x07\x00")},
+        follow=True,
+    ).content.decode()
+    assert "成功添加了" not in refused
+    assert "导入完成:拒绝 1 个" in refused and 'class="warning"' in refused
+    imported = upload(subeditor, page_in("当前位置:首页 > 巫溪要闻")).content.decode()
+    assert "导入完成:已导入 1 个" in imported and 'class="success"' in imported
