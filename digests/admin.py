@@ -4,6 +4,7 @@ import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from articles.editing import EditingAdminMixin
 from wuxi_news.revisions import FinalStateVersionAdmin, revision
+from wuxi_news.stale import STALE_STEP_MESSAGE, check_not_stale
 
 from . import import_admin  # noqa: F401 (registers the upload of old pages)
 from .checking import patrol_published
@@ -309,9 +311,26 @@ class WeeklyDigestAdmin(
         digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        return self._publish(
-            request, digest, confirmed=request.POST.get("confirmed") == "1"
-        )
+        with transaction.atomic():  # the row stays locked from the check to the step
+            if refused := self._stale_step(request, digest):
+                return refused
+            return self._publish(
+                request, digest, confirmed=request.POST.get("confirmed") == "1"
+            )
+
+    def _stale_step(self, request, digest: WeeklyDigest):
+        """Nobody publishes or takes down a version they were not shown: a step from a
+        page opened before someone else's save is refused, naming them."""
+        try:
+            check_not_stale(
+                obj=digest,
+                seen=request.POST.get("seen_updated_at"),
+                message=STALE_STEP_MESSAGE,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("admin:digests_weeklydigest_change", digest.pk)
+        return None
 
     def _publish(self, request, digest: WeeklyDigest, *, confirmed: bool):
         back = reverse("admin:digests_weeklydigest_change", args=[digest.pk])
@@ -343,7 +362,10 @@ class WeeklyDigestAdmin(
         digest = get_object_or_404(WeeklyDigest, pk=unquote(object_id))
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        return self._unpublish(request, digest)
+        with transaction.atomic():
+            if refused := self._stale_step(request, digest):
+                return refused
+            return self._unpublish(request, digest)
 
     def _unpublish(self, request, digest: WeeklyDigest):
         with revision(user=request.user, comment="撤销发布"):

@@ -224,8 +224,9 @@ def test_an_article_saved_while_the_library_changes_its_photo_keeps_the_caption(
 
 
 def test_a_digest_published_while_an_editor_saves_it_loses_nothing(slow_saves):
-    """Publishing acts on the saved digest: a save at the same instant is either
-    published with it or refused, never undone by the publish."""
+    """Publish and save at the same instant: one goes through, the other is refused
+    naming whoever went first; the publish never undoes the save, nor publishes a
+    version the signer was not shown."""
     column = make_column()
     digest = make_draft_digest(
         column, week_starts_on=datetime.date(2024, 12, 9), title="原标题"
@@ -238,18 +239,20 @@ def test_a_digest_published_while_an_editor_saves_it_loses_nothing(slow_saves):
     typed = page_data(editor, url, title="乙改的标题")
     lapse_locks()
     slow_saves(WeeklyDigest)
+    shown = {"confirmed": "1", "seen_updated_at": digest.updated_at.isoformat()}
     published, saved = post_together(
-        url, [(signer, {"confirmed": "1"}, publish_url), (editor, typed)]
+        url, [(signer, shown, publish_url), (editor, typed)]
     )
     digest.refresh_from_db()
     assert published.status_code == 302
-    assert digest.status == WeeklyDigest.Status.PUBLISHED
-    if saved.status_code == 302:  # saved first, then published as saved
+    if saved.status_code == 302:  # saved first: the publish is refused, nothing lost
         assert digest.title == "乙改的标题"
+        assert digest.status == WeeklyDigest.Status.DRAFT
     else:  # published first: the save is refused, naming the signer
         assert saved.status_code == 200
         assert "丙于" in saved.content.decode()
         assert digest.title == "原标题"
+        assert digest.status == WeeklyDigest.Status.PUBLISHED
 
 
 def test_two_imports_creating_the_same_column_at_once_share_it(monkeypatch):

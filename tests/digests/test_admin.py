@@ -31,6 +31,12 @@ def publish_url(digest):
     return reverse("admin:digests_weeklydigest_publish", args=[digest.pk])
 
 
+def seen(digest, **data) -> dict:
+    """The publish form's data: the digest's version the page showed, and `data`."""
+    shown = WeeklyDigest.objects.get(pk=digest.pk).updated_at
+    return {"seen_updated_at": shown.isoformat(), **data}
+
+
 def draft_digest(column, **overrides):
     return make_draft_digest(column, week_starts_on=MONDAY, **overrides)
 
@@ -326,7 +332,7 @@ def test_editor_without_the_final_role_cannot_publish(client):
 def test_publishing_an_empty_digest_is_refused_with_a_message(client):
     digest = draft_digest(make_column())
     client.force_login(make_user(roles=["终审"]))
-    response = client.post(publish_url(digest), follow=True)
+    response = client.post(publish_url(digest), seen(digest), follow=True)
     assert "本期没有收录任何稿件,不能发布" in response.content.decode()
     digest.refresh_from_db()
     assert digest.status == WeeklyDigest.Status.DRAFT
@@ -342,7 +348,7 @@ def test_publishing_with_an_unpublished_article_is_refused(client):
         ),
     )
     client.force_login(make_user(roles=["终审"]))
-    response = client.post(publish_url(digest), follow=True)
+    response = client.post(publish_url(digest), seen(digest), follow=True)
     assert "《未发的稿》尚未发布" in response.content.decode()
     digest.refresh_from_db()
     assert digest.status == WeeklyDigest.Status.DRAFT
@@ -360,12 +366,12 @@ def test_an_article_outside_the_week_asks_for_confirmation(client):
         ),
     )
     client.force_login(make_user(roles=["终审"]))
-    response = client.post(publish_url(digest))
+    response = client.post(publish_url(digest), seen(digest))
     assert response.status_code == 200
     assert "《上周稿》的新闻日期 2024-12-07 不在本期" in response.content.decode()
     digest.refresh_from_db()
     assert digest.status == WeeklyDigest.Status.DRAFT
-    client.post(publish_url(digest), {"confirmed": "1"})
+    client.post(publish_url(digest), seen(digest, confirmed="1"))
     digest.refresh_from_db()
     assert digest.is_published
 
@@ -520,11 +526,30 @@ def test_a_brief_outside_the_week_asks_for_confirmation_before_publishing(client
     add_item(digest, make_article(column=column, news_on=MONDAY))
     make_brief(digest, happened_on=datetime.date(2024, 12, 8), text="县里开会。")
     client.force_login(make_user(roles=["终审"]))
-    response = client.post(publish_url(digest))
+    response = client.post(publish_url(digest), seen(digest))
     assert response.status_code == 200
     assert "一周简讯“8日,县里开会。”的日期 2024-12-08 不在本期" in response.text
     digest.refresh_from_db()
     assert digest.status == WeeklyDigest.Status.DRAFT
-    client.post(publish_url(digest), {"confirmed": "1"})
+    client.post(publish_url(digest), seen(digest, confirmed="1"))
     digest.refresh_from_db()
     assert digest.is_published
+
+
+def test_publishing_from_a_page_opened_before_a_save_is_refused_naming_who_saved(
+    client,
+):
+    column = make_column()
+    digest = draft_digest(column)
+    add_item(digest, make_article(column=column, news_on=MONDAY))
+    client.force_login(make_user(roles=["终审"], first_name="丙"))
+    shown = seen(digest, confirmed="1")  # the confirmation page the signer looks at
+    client.force_login(make_user(roles=["编辑"], first_name="乙"))
+    edited = admin_form_data(client.get(change_url(digest)), title="乙改的标题")
+    assert client.post(change_url(digest), edited).status_code == 302
+    client.force_login(make_user(roles=["终审"], first_name="丙"))
+    response = client.post(publish_url(digest), shown, follow=True)
+    assert "操作被拒绝" in response.content.decode()
+    assert "乙于" in response.content.decode()
+    digest.refresh_from_db()
+    assert digest.status == WeeklyDigest.Status.DRAFT
