@@ -1,8 +1,9 @@
 """Stale saves: a form carries the `updated_at` it was opened with, and a save from a
 page opened before someone else's save is refused, naming them (no silent overwrite).
 
-For every model editors change in the admin (articles, digests, photos, officials); the
-model needs `updated_at` (auto_now) and may have `updated_by`.
+For every model editors change in the admin (articles, digests, photos, officials and
+the register's organizations, positions and appointments); the model needs `updated_at`
+(auto_now) and may have `updated_by` (`EditedModel` has both).
 
 The check locks the row until the transaction that saves ends (the admin's change view
 is one transaction): of two saves at the same instant, the second waits for the first
