@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from wuxi_news.revisions import GuardedVersionAdmin
+from wuxi_news.stale import RecordsEditorAdminMixin
 
 from .forms import PhotoForm
 from .models import Photo
@@ -55,7 +56,7 @@ class DiskFullAdminMixin:
 
 
 @admin.register(Photo)
-class PhotoAdmin(DiskFullAdminMixin, GuardedVersionAdmin):
+class PhotoAdmin(RecordsEditorAdminMixin, DiskFullAdminMixin, GuardedVersionAdmin):
     form = PhotoForm
     list_display = ["thumbnail", "caption", "credit_display", "is_sample", "created_at"]
     list_filter = ["is_sample", "credit_name"]
@@ -67,10 +68,6 @@ class PhotoAdmin(DiskFullAdminMixin, GuardedVersionAdmin):
         "image", "thumbnail", "caption", "credit_role", "credit_name", "photographer",
         "alt_text", "is_sample", "width", "height", "seen_updated_at",
     ]  # fmt: skip
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
 
     @admin.display(description="缩略图")
     def thumbnail(self, photo):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from wuxi_news.revisions import FinalStateVersionAdmin, GuardedVersionAdmin
+from wuxi_news.stale import RecordsEditorAdminMixin
 
 from .editorial import load_register
 from .forms import (
@@ -66,17 +67,8 @@ if not reversion.is_registered(Person):
     reversion.register(Person, follow=["appointments"])
 
 
-class RecordsEditorMixin:
-    """A save from a page opened before someone else's is refused (the form's
-    StaleSaveFormMixin), naming whoever saved: recorded here."""
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-
 @admin.register(Organization)
-class OrganizationAdmin(RecordsEditorMixin, GuardedVersionAdmin):
+class OrganizationAdmin(RecordsEditorAdminMixin, GuardedVersionAdmin):
     form = OrganizationForm
     list_display = ["name", "kind", "parent", "rank"]
     list_filter = ["kind"]
@@ -86,7 +78,7 @@ class OrganizationAdmin(RecordsEditorMixin, GuardedVersionAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(RecordsEditorMixin, GuardedVersionAdmin):
+class PositionAdmin(RecordsEditorAdminMixin, GuardedVersionAdmin):
     form = PositionForm
     list_display = ["title", "organization", "rank", "acting_title"]
     list_filter = ["organization__kind", "organization"]
@@ -138,7 +130,7 @@ class AppointmentInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(RecordsEditorMixin, FinalStateVersionAdmin):
+class PersonAdmin(RecordsEditorAdminMixin, FinalStateVersionAdmin):
     list_display = ["name", "note", "current_titles", "has_namesakes"]
     search_fields = ["name", "note", "appointments__position__title"]
     list_filter = ["appointments__position__organization", "has_namesakes"]
@@ -180,7 +172,7 @@ class PersonAdmin(RecordsEditorMixin, FinalStateVersionAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(RecordsEditorMixin, GuardedVersionAdmin):
+class AppointmentAdmin(RecordsEditorAdminMixin, GuardedVersionAdmin):
     form = AppointmentForm
     list_display = ["person", "position", "started_on", "ended_on", "is_acting"]
     list_filter = ["position__organization", "is_acting"]

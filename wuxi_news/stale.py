@@ -86,6 +86,15 @@ def check_not_stale(
         )
 
 
+class RecordsEditorAdminMixin:
+    """For the admin of an `EditedModel`: a save records who made it, the name a
+    refused save from an older page gives."""
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 class StaleSaveFormMixin(forms.Form):
     """Refuses a save from a form opened before someone else's save."""
 
